@@ -1,0 +1,1 @@
+"""Ingest: load articles, chunk them in model tokens, embed, and store in Chroma + BM25."""

@@ -1,0 +1,57 @@
+"""The article value and the few pure helpers that identify one."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_DATE_FORMS = (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), re.compile(r"^(\d{4})/(\d{2})/(\d{2})$"))
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as stored: its full text is what every citation span indexes into.
+
+    >>> Article(id="a1", title="", date="2024-02-10", text="Body.", source="seeds/a1.txt").date_key
+    20240210
+    """
+
+    id: str
+    title: str
+    date: str  # ISO YYYY-MM-DD, or "" when the article carries none
+    text: str
+    source: str  # the path of the file as it was ingested
+    url: str = ""
+
+    @property
+    def date_key(self) -> int:
+        """The date as an integer YYYYMMDD (0 when undated): the form Chroma filters on."""
+        return date_key(self.date)
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+
+def content_hash(text: str) -> str:
+    """A stable fingerprint of an article's text, used to skip unchanged articles."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def date_key(iso: str) -> int:
+    return int(iso.replace("-", "")) if iso else 0
+
+
+def parse_date(raw: str) -> str | None:
+    """Return the ISO form of YYYY-MM-DD or YYYY/MM/DD, or None if `raw` is not a real date."""
+    raw = raw.strip()
+    for form in _DATE_FORMS:
+        match = form.match(raw)
+        if match:
+            try:
+                return date(*(int(part) for part in match.groups())).isoformat()
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,191 @@
+"""The catalog: a SQLite file under the index home that is the source of truth.
+
+It holds every article's full text (what citation spans index into), the chunks of
+the committed version of each article, what built the index, and an intent log of
+article writes in flight. Chroma and BM25 hold derived data; anything they return
+is resolved through the catalog, so a chunk left behind by a killed ingest can
+never reach an answer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.articles import Article
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, date TEXT NOT NULL, date_key INTEGER NOT NULL,
+    text TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles (content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, article_id TEXT NOT NULL, position INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks (article_id);
+CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    article_id: str
+    position: int
+    start: int
+    end: int
+
+
+def chunk_id(article_id: str, content_hash: str, position: int) -> str:
+    """Chunk ids carry the article version, so old and new chunks never collide."""
+    return f"{article_id}:{content_hash[:12]}:{position}"
+
+
+class Catalog:
+    """SQLite-backed record of articles and chunks. Opening it creates the file if needed."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- meta -------------------------------------------------------------------------
+    def get_meta(self, key: str) -> object | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_meta(self, key: str, value: object) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    # --- articles ---------------------------------------------------------------------
+    def article(self, article_id: str) -> Article | None:
+        row = self._db.execute(
+            "SELECT id, title, date, text, source, url FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return Article(*row) if row else None
+
+    def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        found: dict[str, Article] = {}
+        for article_id in set(ids):
+            article = self.article(article_id)
+            if article is not None:
+                found[article_id] = article
+        return found
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        """article id -> (content hash, source) for every committed article."""
+        rows = self._db.execute("SELECT id, content_hash, source FROM articles")
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def ids_by_hash(self) -> dict[str, str]:
+        rows = self._db.execute("SELECT content_hash, id FROM articles")
+        return {row[0]: row[1] for row in rows}
+
+    def put_article(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
+        """Replace an article and its chunks (inside the caller's transaction); return chunk ids."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.id,
+                article.title,
+                article.date,
+                article.date_key,
+                article.text,
+                article.source,
+                article.url,
+                article.content_hash,
+            ),
+        )
+        self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+        ids = [chunk_id(article.id, article.content_hash, i) for i in range(len(spans))]
+        self._db.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
+            [(cid, article.id, i, s, e) for i, (cid, (s, e)) in enumerate(zip(ids, spans))],
+        )
+        return ids
+
+    def delete_article(self, article_id: str) -> None:
+        self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+
+    # --- chunks -----------------------------------------------------------------------
+    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """The committed chunks among `ids`; ids of stale or orphaned chunks are absent."""
+        found: dict[str, StoredChunk] = {}
+        for start in range(0, len(ids), 500):
+            batch = list(ids[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(
+                "SELECT id, article_id, position, start, end FROM chunks "
+                f"WHERE id IN ({marks})",
+                batch,
+            )
+            found.update({row[0]: StoredChunk(*row) for row in rows})
+        return found
+
+    def all_chunks(self) -> Iterator[tuple[StoredChunk, str, int]]:
+        """Every committed chunk with its text and its article's date key, in a stable order."""
+        rows = self._db.execute(
+            "SELECT c.id, c.article_id, c.position, c.start, c.end, "
+            "substr(a.text, c.start + 1, c.end - c.start), a.date_key "
+            "FROM chunks c JOIN articles a ON a.id = c.article_id ORDER BY c.id"
+        )
+        for row in rows:
+            yield StoredChunk(*row[:5]), row[5], row[6]
+
+    # --- intent log -------------------------------------------------------------------
+    def mark_pending(self, versions: Iterable[tuple[str, str]]) -> None:
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO pending VALUES (?, ?)", list(versions))
+
+    def clear_pending(self, article_ids: Iterable[str]) -> None:
+        with self.transaction():
+            self._db.executemany(
+                "DELETE FROM pending WHERE article_id = ?", [(i,) for i in article_ids]
+            )
+
+    def pending(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT article_id FROM pending")]
+
+    # --- status -----------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return int(articles), int(chunks)
+
+    def date_range(self) -> tuple[str, str] | None:
+        row = self._db.execute(
+            "SELECT min(date), max(date) FROM articles WHERE date != ''"
+        ).fetchone()
+        return (row[0], row[1]) if row and row[0] else None
+
+    def sources(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT DISTINCT source FROM articles")}
+
+    def ids_from_source(self, source: str) -> set[str]:
+        rows = self._db.execute("SELECT id FROM articles WHERE source = ?", (source,))
+        return {row[0] for row in rows}

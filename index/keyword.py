@@ -1,0 +1,163 @@
+"""The keyword side of the index: BM25 over chunk texts (bm25s), saved beside the catalog.
+
+It is rebuilt from the catalog after each ingest that changed anything; at the
+sizes this tool targets (tens of thousands of chunks) a rebuild takes about a
+second, far less than embedding the new chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    score: float
+
+
+def english_stopwords() -> list[str]:
+    """nltk's English stop words (bundled with llama-index), a fuller list than bm25s's 33."""
+    from nltk.corpus import stopwords
+
+    from index.sentences import ensure_nltk_data
+
+    ensure_nltk_data()
+    return list(stopwords.words("english"))
+
+
+class Analyzer:
+    """Lower-cases, drops English stop words and stems: the same for chunks and questions."""
+
+    @cached_property
+    def _stopwords(self) -> list[str]:
+        return english_stopwords()
+
+    @cached_property
+    def _stemmer(self) -> Any:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+
+    def terms(self, text: str) -> list[str]:
+        import bm25s
+
+        tokens = bm25s.tokenize(
+            text, stopwords=self._stopwords, stemmer=self._stemmer, return_ids=False, show_progress=False
+        )
+        return list(tokens[0]) if tokens else []
+
+    def tokenize_corpus(self, texts: list[str]) -> Any:
+        import bm25s
+
+        return bm25s.tokenize(texts, stopwords=self._stopwords, stemmer=self._stemmer, show_progress=False)
+
+
+class KeywordIndex:
+    """BM25 over the committed chunks, with date keys for filtering and document frequencies."""
+
+    def __init__(self, folder: Path, analyzer: Analyzer | None = None) -> None:
+        self._folder = folder
+        self.analyzer = analyzer or Analyzer()
+        self._loaded: tuple[Any, list[str], np.ndarray, dict[str, int]] | None = None
+
+    def build(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        """Index (chunk id, text, date key) rows and save; replaces the previous index."""
+        import bm25s
+
+        ids, texts, dates = [], [], []
+        for chunk_id, text, date_key in rows:
+            ids.append(chunk_id)
+            texts.append(text)
+            dates.append(date_key)
+        tmp = self._folder.with_name(self._folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if ids:
+            tokenized = self.analyzer.tokenize_corpus(texts)
+            retriever = bm25s.BM25()
+            retriever.index(tokenized, show_progress=False)
+            retriever.save(str(tmp / "bm25"))
+            vocab = {term: i for term, i in tokenized.vocab.items()}
+            frequencies = np.zeros(len(vocab), dtype=np.int64)
+            for doc in tokenized.ids:
+                frequencies[np.unique(np.asarray(doc, dtype=np.int64))] += 1
+            doc_freq = {term: int(frequencies[i]) for term, i in vocab.items()}
+        else:
+            doc_freq = {}
+        (tmp / "ids.json").write_text(json.dumps(ids))
+        (tmp / "doc_freq.json").write_text(json.dumps(doc_freq))
+        np.save(tmp / "dates.npy", np.asarray(dates, dtype=np.int64))
+        # Swap folders so a reader (or a kill) sees the old index or the new, never half.
+        old = self._folder.with_name(self._folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self._folder.exists():
+            self._folder.rename(old)
+        tmp.rename(self._folder)
+        shutil.rmtree(old, ignore_errors=True)
+        self._loaded = None
+
+    def _load(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
+        if self._loaded is None:
+            import bm25s
+
+            ids = json.loads((self._folder / "ids.json").read_text())
+            doc_freq = json.loads((self._folder / "doc_freq.json").read_text())
+            dates = np.load(self._folder / "dates.npy")
+            retriever = bm25s.BM25.load(str(self._folder / "bm25")) if ids else None
+            self._loaded = (retriever, ids, dates, doc_freq)
+        return self._loaded
+
+    @property
+    def exists(self) -> bool:
+        return (self._folder / "ids.json").exists()
+
+    def search(
+        self, query: str, top_k: int, since: int | None = None, until: int | None = None
+    ) -> list[KeywordHit]:
+        if not self.exists:
+            return []
+        retriever, ids, dates, _ = self._load()
+        terms = self.analyzer.terms(query)
+        if retriever is None or not terms:
+            return []
+        mask = np.ones(len(ids), dtype=bool)
+        if since is not None:
+            mask &= dates >= since
+        if until is not None:
+            mask &= dates <= until
+        if not mask.any():
+            return []
+        k = min(top_k, int(mask.sum()))
+        known = [t for t in terms if t in retriever.vocab_dict]
+        if not known:
+            return []
+        docs, scores = retriever.retrieve(
+            [known], k=k, show_progress=False, weight_mask=mask.astype(np.float32)
+        )
+        return [
+            KeywordHit(ids[int(doc)], float(score))
+            for doc, score in zip(docs[0], scores[0])
+            if score > 0
+        ]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analysed term (unknown terms weigh the most)."""
+        if not self.exists:
+            return 1.0
+        _, ids, _, doc_freq = self._load()
+        n = max(len(ids), 1)
+        df = doc_freq.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))

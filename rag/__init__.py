@@ -1,0 +1,36 @@
+"""newsrag: question answering over a news archive with exact, checkable citations.
+
+The public API::
+
+    from rag import Assistant, Settings
+    assistant = Assistant(Settings(home=Path(".rag")))
+    assistant.ingest(["seeds"])
+    answer = assistant.ask("Who was killed on January 28?", top_k=5, since="2024-01-01")
+    for c in answer.citations:
+        article = assistant.article(c.article_id)
+        assert article.text[c.start:c.end] == c.quote
+"""
+
+from index.ingest import IngestReport
+from index.loaders import Skipped
+from rag.assistant import Assistant
+from rag.errors import IndexMismatchError, InputError, NotReadyError, RagError
+from rag.settings import Settings
+from rag.types import Answer, ArticleView, Citation, Passage, Status, Turn
+
+__all__ = [
+    "Answer",
+    "ArticleView",
+    "Assistant",
+    "Citation",
+    "IndexMismatchError",
+    "IngestReport",
+    "InputError",
+    "NotReadyError",
+    "Passage",
+    "RagError",
+    "Settings",
+    "Skipped",
+    "Status",
+    "Turn",
+]

@@ -1,0 +1,91 @@
+"""What kind of fact a question asks for, and whether a sentence supplies one.
+
+Similarity cannot tell "the article names the commander" from "the article
+mentions a commander": a question asking who, how many, when or where needs a
+sentence that supplies a name, a number, a date or a place the question lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Expected = Literal["name", "number", "date", "place"]
+
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "forty fifty hundred hundreds thousand thousands million millions billion billions dozen "
+    "dozens half"
+).split()
+_DATE_WORDS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
+    "friday saturday sunday yesterday today tomorrow week weekend month year decade century"
+).split()
+_DIGITS = re.compile(r"\d")
+_WORD = re.compile(r"[A-Za-z]+")
+
+_RULES: tuple[tuple[re.Pattern[str], Expected], ...] = (
+    (re.compile(r"\b(how (many|much|long|old|far|big)|what (percentage|number|share))\b"), "number"),
+    (re.compile(r"\b(when|what (year|date|day|month|time))\b"), "date"),
+    (re.compile(r"\b(where|what (country|city|town|place|region)|which (country|city|town))\b"), "place"),
+    (re.compile(r"\b(who|whom|whose|which (person|official|leader|group|company)|name of)\b"), "name"),
+)
+
+
+def expected_answer(question: str) -> Expected | None:
+    lowered = question.lower()
+    for pattern, expected in _RULES:
+        if pattern.search(lowered):
+            return expected
+    return None
+
+
+def supplies(sentence: str, expected: Expected, question: str) -> bool:
+    """Does `sentence` contain a fact of the expected kind that the question does not?"""
+    asked = {w.lower() for w in _WORD.findall(question)}
+    if expected == "number":
+        words = {w.lower() for w in _WORD.findall(sentence)} - asked
+        return bool(_DIGITS.search(sentence)) or any(w in _NUMBER_WORDS for w in words)
+    if expected == "date":
+        words = {w.lower() for w in _WORD.findall(sentence)} - asked
+        return bool(re.search(r"\b\d{1,4}\b", sentence)) or any(w in _DATE_WORDS for w in words)
+    return any(
+        not {w.lower() for w in _WORD.findall(name)} <= asked
+        for name in proper_names(sentence, people_only=expected == "name")
+    )
+
+
+def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
+    """Runs of capitalised words, minus common sentence openers (and organisations)."""
+    names: list[str] = []
+    for match in _NAME_RUN.finditer(sentence):
+        words = [w for w in match.group(0).split() if w.lower() not in _COMMON_WORDS]
+        if not words:
+            continue
+        if people_only and (
+            any(w.strip(".").lower() in _ORGANISATION_WORDS for w in words)
+            or (len(words) == 1 and not _TITLE_BEFORE.search(sentence[: match.start()]))
+        ):
+            continue
+        names.append(" ".join(words))
+    return names
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z](?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’.-]*[A-Za-z])*")
+_TITLE_BEFORE = re.compile(
+    r"\b(President|Secretary|Gen\.|General|Mr\.|Ms\.|Mrs\.|Dr\.|Prime Minister|Minister|"
+    r"Sen\.|Senator|Rep\.|King|Queen|Pope|Sheikh|leader|spokesman|spokeswoman)\s*$"
+)
+_COMMON_WORDS = set(
+    "the a an but and or so this that these those it its he she they we i you in on at for "
+    "with after before as if when while there here some many most all one two experts "
+    "officials what who why how on monday tuesday wednesday thursday friday saturday sunday "
+    "january february march april may june july august september october november december".split()
+)
+_ORGANISATION_WORDS = set(
+    "command department ministry council institute institution university agency army forces "
+    "force corps party administration house congress senate pentagon government court "
+    "committee company group union organization organisation center centre times post news "
+    "press association bank fund office guard guards navy air states nations u.s us".split()
+)

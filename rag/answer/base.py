@@ -1,0 +1,18 @@
+"""The answerer role: `answer(question, passages, history) -> Answer`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from rag.types import Answer, Passage, Turn
+
+
+class Answerer(Protocol):
+    def answer(
+        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+    ) -> Answer: ...
+
+
+def abstention_text(question: str) -> str:
+    return f"The corpus does not say. No passage answers: “{question.strip()}”"

@@ -1,0 +1,180 @@
+"""`Assistant`: the public entry point. Ingest articles, ask questions, read articles.
+
+>>> from rag import Assistant, Settings
+>>> assistant = Assistant(Settings(home=Path(".rag")))
+>>> assistant.ingest([Path("seeds")]).added  # doctest: +SKIP
+>>> answer = assistant.ask("Who was killed on January 28?", top_k=5)  # doctest: +SKIP
+>>> answer.citations[0].quote  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from index.embedding import Embedder
+from index.ingest import IngestReport, Progress, ingest
+from index.store import Index, open_index
+from rag.answer import Answerer, ExtractiveAnswerer
+from rag.errors import InputError, NotReadyError
+from rag.followup import retrieval_query
+from rag.retrieval import DateFilter, DenseRetriever, HybridRetriever, KeywordRetriever, Retriever
+from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
+from rag.types import Answer, ArticleView, Status, Turn
+
+
+class Assistant:
+    """Question answering over one index. Cheap to build: the index opens on first use."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        retriever: Retriever | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._retriever = retriever
+        self._answerer = answerer
+        self._write_lock = threading.Lock()
+
+    # --- composition ------------------------------------------------------------------
+    @cached_property
+    def index(self) -> Index:
+        return open_index(self.settings.index_settings(), self._embedder)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        if self._retriever is not None:
+            return self._retriever
+        retrieval = self.settings.retrieval
+        dense, keyword = DenseRetriever(self.index), KeywordRetriever(self.index)
+        if retrieval.mode == "dense":
+            return dense
+        if retrieval.mode == "bm25":
+            return keyword
+        return HybridRetriever([dense, keyword], retrieval.candidates, retrieval.rrf_k)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        if self._answerer is not None:
+            return self._answerer
+        extractive = ExtractiveAnswerer(
+            self.index.keyword.analyzer, self.index.keyword.idf, self.settings.answer
+        )
+        if self.settings.answer.mode == "llm":
+            from rag.answer.llm import LLMAnswerer
+
+            return LLMAnswerer(self.settings.llm, fallback=extractive)
+        return extractive
+
+    # --- ingest -----------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Bring the index in step with the articles under `paths`; see `IngestReport`."""
+        with self._write_lock:
+            if rebuild:
+                self.__dict__["index"] = open_index(
+                    self.settings.index_settings(), self._embedder, rebuild=True
+                )
+            return ingest(self.index, [Path(p) for p in paths], prune=prune, progress=progress)
+
+    # --- ask --------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        history: Sequence[Turn | dict[str, str]] = (),
+    ) -> Answer:
+        """Answer `question` from the index, citing exact spans of the articles."""
+        started = time.perf_counter()
+        question = validate_question(question)
+        k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)
+        filters = DateFilter(parse_date_arg(since, "since"), parse_date_arg(until, "until"))
+        if filters.since and filters.until and filters.since > filters.until:
+            raise InputError(f"since ({filters.since}) is after until ({filters.until})")
+        turns = validate_history(history)
+        if self.index.catalog.counts()[0] == 0:
+            raise NotReadyError(
+                f"the index at {self.index.home} is empty: run `rag ingest PATH` first"
+            )
+        query = retrieval_query(question, turns)
+        passages = self.retriever.retrieve(query, k, filters)
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(question, passages, turns)
+        done = time.perf_counter()
+        timings = {
+            **answer.timings_ms,
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        return replace(answer, timings_ms=timings)
+
+    # --- read -------------------------------------------------------------------------
+    def article(self, article_id: str) -> ArticleView:
+        article = self.index.article(article_id)
+        if article is None:
+            raise InputError(f"no article with id {article_id!r}")
+        return ArticleView.from_article(article)
+
+    def status(self) -> Status:
+        return Status.from_index(self.index.status())
+
+
+def validate_question(question: object) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    return question.strip()
+
+
+def validate_top_k(top_k: object) -> int:
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
+        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k!r}")
+    return top_k
+
+
+def parse_date_arg(value: date | str | None, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(f"{name} must be a date like 2024-02-10, got {value!r}") from None
+
+
+def validate_history(history: Sequence[Turn | dict[str, str]]) -> list[Turn]:
+    turns: list[Turn] = []
+    for i, turn in enumerate(history):
+        if isinstance(turn, dict):
+            role, content = turn.get("role"), turn.get("content")
+        else:
+            role, content = turn.role, turn.content
+        if role not in ("user", "assistant") or not isinstance(content, str):
+            raise InputError(
+                f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}"
+            )
+        turns.append(Turn(role, content))
+    return turns

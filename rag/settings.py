@@ -1,0 +1,117 @@
+"""The one settings tree. Read from `RAG_*` environment variables and an optional TOML file.
+
+Flat variables for the common knobs (`RAG_HOME`, `RAG_CHROMA_URL`, `RAG_API_KEY`),
+`__` for nested ones (`RAG_RETRIEVAL__TOP_K=8`, `RAG_LLM__BASE_URL=...`), and a
+`rag.toml` in the working directory (or the file named by `RAG_SETTINGS_FILE`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from index.settings import ChunkingSettings, EmbeddingSettings, IndexSettings, StoreSettings
+
+MAX_TOP_K = 50
+MAX_QUESTION_CHARS = 2000
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Dense (Chroma), BM25, or both fused by reciprocal rank."
+    )
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="Passages returned per question.")
+    candidates: int = Field(
+        30, ge=1, le=500, description="Hits taken from each retriever before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="The constant k of reciprocal rank fusion.")
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
+    )
+    max_sentences: int = Field(2, ge=1, le=3, description="Sentences in an extractive answer.")
+    min_coverage: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's (idf-weighted) terms a sentence must contain "
+        "for the extractive answerer to answer rather than abstain.",
+    )
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = Field(None, description="An OpenAI-compatible endpoint (…/v1).")
+    model: str = Field("local-model", description="Model name sent to the endpoint.")
+    api_key: str = Field("not-needed", description="Key sent to the endpoint.")
+    timeout_s: float = Field(30.0, gt=0, description="Give up and answer extractively after.")
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Address `rag serve` binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port `rag serve` listens on.")
+    max_body_bytes: int = Field(64_000, ge=1024, description="Largest accepted request body.")
+
+
+class Settings(BaseSettings):
+    """Every knob of newsrag.
+
+    >>> Settings(home=Path("/tmp/news")).index_settings().store.home
+    PosixPath('/tmp/news')
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="forbid", toml_file="rag.toml"
+    )
+
+    home: Path = Field(Path(".rag"), description="Folder of the index (catalog, BM25, Chroma).")
+    chroma_url: str | None = Field(None, description="Use this Chroma server instead.")
+    api_key: str | None = Field(None, description="Bearer key required by /v1 when set.")
+    seeds: Path = Field(Path("seeds"), description="Corpus `rag serve` keeps the index in step with.")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    server: ServerSettings = ServerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("RAG_SETTINGS_FILE", "rag.toml")
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    def index_settings(self) -> IndexSettings:
+        return IndexSettings(
+            store=StoreSettings(home=self.home, chroma_url=self.chroma_url),
+            embedding=self.embedding,
+            chunking=self.chunking,
+        )

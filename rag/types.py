@@ -1,0 +1,151 @@
+"""The typed values `rag` hands out: `Passage`, `Citation`, `Answer`, `ArticleView`, `Status`.
+
+Whatever the retrievers and answerers use inside, this is all a caller (the CLI,
+the UI, the HTTP API, the evaluator, a user's code) ever sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from index.articles import Article
+from index.store import IndexStatus, ResolvedChunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: `article text[start:end] == text`."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    date: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+    @classmethod
+    def from_chunk(cls, resolved: ResolvedChunk, score: float) -> Passage:
+        article = resolved.article
+        return cls(
+            chunk_id=resolved.chunk.id,
+            article_id=article.id,
+            title=article.title,
+            date=article.date,
+            source=article.source,
+            text=resolved.text,
+            start=resolved.chunk.start,
+            end=resolved.chunk.end,
+            score=score,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["chunk_id"]
+        return data
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted sentence: `article text[start:end] == quote`; `n` is its `[n]` marker."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str
+    source: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Assistant.ask` returns.
+
+    >>> answer = assistant.ask("Who is Aron Lund?")  # doctest: +SKIP
+    >>> print(answer.text); [c.quote for c in answer.citations]  # doctest: +SKIP
+    """
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    answered_by: str = "extractive"
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of `rag ask --json` and `POST /v1/ask`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "answered_by": self.answered_by,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    text: str
+
+    @classmethod
+    def from_article(cls, article: Article) -> ArticleView:
+        return cls(article.id, article.title, article.date, article.source, article.url, article.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Status:
+    articles: int
+    chunks: int
+    date_from: str | None
+    date_to: str | None
+    model: str
+    chunk_tokens: int
+    store: str
+    home: str
+
+    @classmethod
+    def from_index(cls, status: IndexStatus) -> Status:
+        first, last = status.date_range or (None, None)
+        return cls(
+            status.articles,
+            status.chunks,
+            first,
+            last,
+            status.model,
+            status.chunk_tokens,
+            status.store,
+            status.home,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of a conversation."""
+
+    role: str  # "user" or "assistant"
+    content: str

@@ -1,0 +1,1 @@
+"""Front ends over `rag`'s public API: the `rag` command line, the web chat, the HTTP API."""

@@ -1,0 +1,209 @@
+"""The `rag` command line. Heavy modules are imported inside the commands, so
+`rag --help` answers at once. Exit codes: 0 success, 2 bad input or usage, 1 failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag import Answer, Assistant, IngestReport, Settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Question answering over a news archive, with exact citations."
+    )
+    parser.add_argument("--home", type=Path, help="index folder (default: $RAG_HOME or .rag)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add or update articles in the index")
+    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    ingest.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
+    ingest.add_argument("--rebuild", action="store_true", help="empty the index first")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    ask = commands.add_parser("ask", help="answer a question from the index")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--top-k", type=int, help="passages to retrieve (1-50, default 5)")
+    ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+
+    status = commands.add_parser("status", help="what the index holds")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    serve = commands.add_parser("serve", help="update the index from seeds/ and serve the chat")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 7860)")
+    serve.add_argument("--no-ingest", action="store_true", help="serve the index as it is")
+
+    evaluate = commands.add_parser("eval", help="score answers against a question set")
+    evaluate.add_argument("questions", type=Path, help="questions JSONL")
+    evaluate.add_argument("--corpus", type=Path, help="build (and cache) an index of this corpus")
+    evaluate.add_argument("--top-k", type=int, default=5)
+    evaluate.add_argument("--out", type=Path, default=Path("eval-out"))
+    evaluate.add_argument("--compare", type=Path, help="an earlier results.json")
+    evaluate.add_argument("--baselines", action="store_true", help="also run the baselines")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--thresholds", type=Path, help="fail (exit 1) below these scores")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from pydantic import ValidationError
+
+    from rag.errors import InputError, RagError
+
+    try:
+        settings = _settings(args)
+        handler = _COMMANDS[args.command]
+        return handler(args, settings)
+    except (InputError, ValidationError) as exc:
+        print(f"rag: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from rag import Settings
+
+    overrides: dict[str, Any] = {}
+    if args.home is not None:
+        overrides["home"] = args.home
+    return Settings(**overrides)
+
+
+def _assistant(settings: Settings) -> Assistant:
+    from rag import Assistant
+
+    return Assistant(settings)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    paths = args.paths or [settings.seeds]
+    report = _assistant(settings).ingest(paths, prune=args.prune, rebuild=args.rebuild)
+    if args.json:
+        print(json.dumps(report_to_dict(report), indent=2))
+    else:
+        print(format_report(report))
+    return EXIT_OK
+
+
+def report_to_dict(report: IngestReport) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(report)
+
+
+def format_report(report: IngestReport) -> str:
+    lines = [
+        f"added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
+        f"duplicates {len(report.duplicates)}, skipped {len(report.skipped)} "
+        f"({report.chunks_embedded} chunks embedded)"
+    ]
+    if report.recovered:
+        lines.append(f"cleaned up {report.recovered} writes left by an interrupted ingest")
+    for title, items in (
+        ("skipped", report.skipped),
+        ("duplicates", report.duplicates),
+        ("warnings", report.warnings),
+    ):
+        if items:
+            lines.append(f"{title}:")
+            lines.extend(f"  {item.source}: {item.reason}" for item in items[:50])
+            if len(items) > 50:
+                lines.append(f"  ... and {len(items) - 50} more (see --json)")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    answer = _assistant(settings).ask(
+        args.question, top_k=args.top_k, since=args.since, until=args.until
+    )
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return EXIT_OK
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            title = c.title or c.article_id
+            lines.append(f"  [{c.n}] {title} ({c.date or 'undated'}), {c.source} [{c.start}:{c.end}]")
+    else:
+        lines.append("Closest passages:")
+        for p in answer.passages[:3]:
+            snippet = " ".join(p.text.split())[:160]
+            lines.append(f"  - {p.title or p.article_id} ({p.date or 'undated'}): {snippet}…")
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    status = _assistant(settings).status()
+    if args.json:
+        print(json.dumps(status.to_dict()))
+        return EXIT_OK
+    dates = f"{status.date_from} to {status.date_to}" if status.date_from else "no dated articles"
+    print(
+        f"articles: {status.articles}\nchunks: {status.chunks}\ndates: {dates}\n"
+        f"model: {status.model} ({status.chunk_tokens}-token chunks)\n"
+        f"store: {status.store}\nhome: {status.home}"
+    )
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.serve import serve
+
+    return serve(settings, host=args.host, port=args.port, ingest=not args.no_ingest)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.runner import run_from_cli
+
+    return run_from_cli(args, settings)
+
+
+_COMMANDS = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "status": cmd_status,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
