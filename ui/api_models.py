@@ -1,0 +1,199 @@
+"""The pydantic shapes of the HTTP API: what `/v1` accepts and returns, as `/openapi.json` shows.
+
+They mirror `rag`'s own values (`Answer.to_dict()`, `ArticleView`, `Status`) field for
+field; the conversion happens in `ui.http_api`, never in `rag`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
+
+# A question must contain something other than whitespace; saying so in the schema
+# keeps the schema and the server's checks in agreement.
+_NOT_BLANK = r"\S"
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    content: str = Field(max_length=20_000, description="What was said.")
+
+
+class AskRequest(BaseModel):
+    """`POST /v1/ask`: the arguments of `rag ask`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "Who was killed on January 28?"}]},
+    )
+
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        pattern=_NOT_BLANK,
+        description=f"The question, at most {MAX_QUESTION_CHARS} characters.",
+    )
+    top_k: int | None = Field(
+        None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default from settings)."
+    )
+    since: date | None = Field(None, description="Only articles published on or after this day.")
+    until: date | None = Field(None, description="Only articles published on or before this day.")
+    history: list[HistoryTurn] = Field(
+        default_factory=list, max_length=100, description="Earlier turns, oldest first."
+    )
+
+
+class CitationOut(BaseModel):
+    """A quoted span: the article's `text[start:end] == quote`; `n` is its `[n]` marker."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str
+    source: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class PassageOut(BaseModel):
+    article_id: str
+    title: str
+    date: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class AskResponse(BaseModel):
+    """The answer object of `rag ask --json`."""
+
+    question: str
+    answer: str = Field(description="The answer text with [n] citation markers.")
+    abstained: bool = Field(description="True when no passage answers the question.")
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    timings_ms: dict[str, float]
+    answered_by: str
+    notes: list[str]
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    text: str
+
+
+class StatusOut(BaseModel):
+    articles: int
+    chunks: int
+    date_from: str | None
+    date_to: str | None
+    model: str
+    chunk_tokens: int
+    store: str
+    home: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What was wrong, naming the field or value.")
+    type: str = Field(description="invalid_request_error, authentication_error, ...")
+    param: str | None = Field(None, description="The offending field, when there is one.")
+    code: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error of the API, in the shape OpenAI clients already understand."""
+
+    error: ErrorDetail
+
+
+# --- OpenAI-compatible chat completions -----------------------------------------------
+
+
+class TextPart(BaseModel):
+    type: Literal["text"]
+    text: str
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[TextPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.text for part in self.content)
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    """`POST /v1/chat/completions`. Other OpenAI fields (temperature, ...) are accepted
+    and ignored: the answer is extracted, not sampled."""
+
+    model: str = Field("newsrag", max_length=200, description="Ignored; echoed back.")
+    messages: list[ChatMessage] = Field(
+        min_length=1, max_length=200, description="The conversation; the last one is asked."
+    )
+    stream: bool = Field(False, description="Send the answer as server-sent events.")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="newsrag extension.")
+    since: date | None = Field(None, description="newsrag extension: earliest article date.")
+    until: date | None = Field(None, description="newsrag extension: latest article date.")
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    """An OpenAI `chat.completion` plus `citations` (and `abstained`), which OpenAI
+    clients keep as extra fields (`completion.model_extra["citations"]`)."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    citations: list[CitationOut]
+    abstained: bool
+
+
+class ModelOut(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "newsrag"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelOut]

@@ -1,0 +1,297 @@
+"""The JSON API: `/v1/ask`, OpenAI-compatible `/v1/chat/completions`, articles, status.
+
+    app = FastAPI()
+    app.include_router(build_api_router(assistant, settings))
+
+Every route goes through one gate (`_gated_route`) that checks the bearer key and the
+body size before the body is read, and turns every error into a JSON body of the
+OpenAI shape `{"error": {"message", "type", "param", "code"}}`: `InputError` and
+schema violations give 422 naming the field, an empty index gives 503, and no
+request ends in an unhandled exception. The router carries the gate itself, so it
+behaves the same whatever application it is mounted in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from starlette.types import Message
+
+from rag import Assistant, InputError, NotReadyError, RagError, Settings
+from ui.api_models import (
+    ArticleOut,
+    AskRequest,
+    AskResponse,
+    ChatCompletion,
+    ChatCompletionRequest,
+    ErrorOut,
+    HealthOut,
+    ModelList,
+    ModelOut,
+    StatusOut,
+)
+from ui.openai_chat import completion, question_and_history, stream_events
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "newsrag"
+_FIELDS = {"question", "top_k", "since", "until", "history", "messages"}
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Missing or wrong bearer key."},
+    413: {"model": ErrorOut, "description": "Request body too large."},
+    422: {"model": ErrorOut, "description": "Invalid request; the message names the field."},
+    503: {"model": ErrorOut, "description": "The index is empty or unusable."},
+}
+
+
+class ApiError(Exception):
+    """An error with its HTTP status, raised by a route and rendered by the gate."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        kind: str = "invalid_request_error",
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind, self.param = status, message, kind, param
+
+
+def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
+    """The `/v1` routes and `/healthz`, answering from `assistant`."""
+    key = settings.api_key or None
+    router = APIRouter(route_class=_gated_route(key, settings.server.max_body_bytes))
+    # Documents the bearer scheme in /openapi.json (and the Authorize button of /docs);
+    # the check itself happens in the gate, before the body is read.
+    secured = [Security(HTTPBearer(auto_error=False))] if key else []
+
+    @router.get("/healthz", response_model=HealthOut, tags=["meta"])
+    def healthz() -> HealthOut:
+        """Liveness: answers without touching the index."""
+        return HealthOut()
+
+    @router.post(
+        "/v1/ask", response_model=AskResponse, responses=_ERRORS, dependencies=secured, tags=["qa"]
+    )
+    def ask(body: AskRequest) -> AskResponse:
+        """Answer a question with cited quotes: the object `rag ask --json` prints."""
+        answer = assistant.ask(
+            body.question,
+            top_k=body.top_k,
+            since=body.since,
+            until=body.until,
+            history=[turn.model_dump() for turn in body.history],
+        )
+        return AskResponse.model_validate(answer.to_dict())
+
+    @router.post(
+        "/v1/chat/completions",
+        response_model=ChatCompletion,
+        responses={
+            **_ERRORS,
+            200: {"content": {"text/event-stream": {}}, "description": "With `stream`: SSE."},
+        },
+        dependencies=secured,
+        tags=["openai"],
+    )
+    def chat_completions(body: ChatCompletionRequest) -> Any:
+        """OpenAI-compatible chat: the answer text carries `[n]` markers and the response
+        carries the structured `citations`."""
+        question, history = question_and_history(body.messages)
+        # Answer before any byte is sent, so a failure still gets its proper status.
+        answer = assistant.ask(
+            question, top_k=body.top_k, since=body.since, until=body.until, history=history
+        )
+        if body.stream:
+            return StreamingResponse(
+                stream_events(answer, body.model),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache"},
+            )
+        return completion(answer, body.model)
+
+    @router.get("/v1/models", response_model=ModelList, dependencies=secured, tags=["openai"])
+    def models() -> ModelList:
+        """The one model, for OpenAI front ends that list models first."""
+        return ModelList(data=[ModelOut(id=MODEL_NAME)])
+
+    @router.get(
+        "/v1/articles/{article_id}",
+        response_model=ArticleOut,
+        responses={**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}},
+        dependencies=secured,
+        tags=["qa"],
+    )
+    def article(article_id: str) -> ArticleOut:
+        """An article's text and metadata; citation spans index into `text`."""
+        try:
+            view = assistant.article(article_id)
+        except InputError as exc:
+            raise ApiError(404, str(exc), "not_found_error", "article_id") from None
+        return ArticleOut.model_validate(view.to_dict())
+
+    @router.get(
+        "/v1/status",
+        response_model=StatusOut,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["meta"],
+    )
+    def status() -> StatusOut:
+        """What the index holds: articles, chunks, dates, model, store."""
+        return StatusOut.model_validate(assistant.status().to_dict())
+
+    return router
+
+
+def check_bind(host: str, settings: Settings) -> None:
+    """Refuse to serve on a non-loopback address unless `RAG_API_KEY` protects `/v1`."""
+    if settings.api_key or _is_loopback(host):
+        return
+    raise InputError(
+        f"refusing to listen on {host!r} without an API key: anyone who can reach it could "
+        "use the API. Set RAG_API_KEY (clients then send 'Authorization: Bearer <key>') "
+        "or bind to 127.0.0.1."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[] ")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: it may resolve anywhere
+
+
+# --- the gate ---------------------------------------------------------------------------
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _gated_route(key: str | None, max_body_bytes: int) -> type[APIRoute]:
+    class GatedRoute(APIRoute):
+        def get_route_handler(self) -> Handler:
+            handler = super().get_route_handler()
+            needs_key = key is not None and self.path.startswith("/v1")
+
+            async def gated(request: Request) -> Response:
+                try:
+                    if needs_key and not _authorized(request, key or ""):
+                        raise ApiError(
+                            401,
+                            "missing or wrong API key: send 'Authorization: Bearer <RAG_API_KEY>'",
+                            "authentication_error",
+                        )
+                    return await handler(await _bounded(request, max_body_bytes))
+                except Exception as exc:
+                    return _error_response(exc)
+
+            return gated
+
+    return GatedRoute
+
+
+def _authorized(request: Request, key: str) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(
+        token.strip().encode(), key.encode()
+    )
+
+
+async def _bounded(request: Request, limit: int) -> Request:
+    """`request`, or a 413 if its body is larger than `limit` bytes (read no further)."""
+    too_large = ApiError(413, f"request body is larger than the limit of {limit} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise ApiError(400, f"invalid Content-Length header: {declared!r}")
+        if int(declared) > limit:
+            raise too_large
+        return request  # the server will not read past the declared length
+    if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        return request
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    replayed = False
+
+    async def receive() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await request.receive()  # after the body: wait for a disconnect
+        replayed = True
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    return Request(request.scope, receive)
+
+
+def _error_response(exc: Exception) -> JSONResponse:
+    status, message, kind, param = _describe(exc)
+    body = ErrorOut.model_validate(
+        {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _describe(exc: Exception) -> tuple[int, str, str, str | None]:
+    if isinstance(exc, ApiError):
+        return exc.status, exc.message, exc.kind, exc.param
+    if isinstance(exc, RequestValidationError):
+        return _describe_validation(exc)
+    if isinstance(exc, InputError):
+        return 422, str(exc), "invalid_request_error", _leading_field(str(exc))
+    if isinstance(exc, NotReadyError):
+        return 503, str(exc), "not_ready_error", None
+    if isinstance(exc, RagError):
+        log.error("request failed: %s", exc)
+        return 503, str(exc), "server_error", None
+    if isinstance(exc, HTTPException):
+        return exc.status_code, str(exc.detail), "invalid_request_error", None
+    log.exception("unexpected error while serving a request")
+    return 500, "internal error; the server log has the details", "server_error", None
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str, str | None]:
+    """422 with one line per problem, each naming its field: `top_k: ...`."""
+    problems: list[str] = []
+    first_field: str | None = None
+    for error in exc.errors():
+        loc = [part for part in error.get("loc", ()) if part != "body"]
+        if error.get("type") == "json_invalid":
+            problems.append("the request body is not valid JSON")
+            continue
+        field = _field_name(loc) or "body"
+        first_field = first_field or field
+        problems.append(f"{field}: {error.get('msg', 'invalid')}")
+    return 422, "; ".join(problems) or "invalid request", "invalid_request_error", first_field
+
+
+def _field_name(loc: list[Any]) -> str:
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
+
+
+def _leading_field(message: str) -> str | None:
+    """`rag` starts its input messages with the field: `top_k must be ...`."""
+    first = message.split(" ", 1)[0]
+    return first if first.split("[", 1)[0] in _FIELDS else None
