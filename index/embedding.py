@@ -71,6 +71,11 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
+
+                # Long articles are tokenised whole to measure them, which is intended.
+                transformers_logging.set_verbosity_error()
+                transformers_logging.disable_progress_bar()
 
                 path = resolve_model(self._settings.model)
                 logger.info("loading embedding model %s", path)

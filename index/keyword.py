@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,14 @@ def english_stopwords() -> list[str]:
     return list(stopwords.words("english"))
 
 
+_DOTTED_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+
+
+def _normalise(text: str) -> str:
+    """'U.S.' -> 'US' so dotted and undotted acronyms match (single letters are not terms)."""
+    return _DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+
+
 class Analyzer:
     """Lower-cases, drops English stop words and stems: the same for chunks and questions."""
 
@@ -55,14 +64,14 @@ class Analyzer:
         import bm25s
 
         tokens = bm25s.tokenize(
-            text, stopwords=self._stopwords, stemmer=self._stemmer, return_ids=False, show_progress=False
+            _normalise(text), stopwords=self._stopwords, stemmer=self._stemmer, return_ids=False, show_progress=False
         )
         return list(tokens[0]) if tokens else []
 
     def tokenize_corpus(self, texts: list[str]) -> Any:
         import bm25s
 
-        return bm25s.tokenize(texts, stopwords=self._stopwords, stemmer=self._stemmer, show_progress=False)
+        return bm25s.tokenize([_normalise(t) for t in texts], stopwords=self._stopwords, stemmer=self._stemmer, show_progress=False)
 
 
 class KeywordIndex:

@@ -72,7 +72,10 @@ class Assistant:
         if self.settings.answer.mode == "llm":
             from rag.answer.llm import LLMAnswerer
 
-            return LLMAnswerer(self.settings.llm, fallback=extractive)
+            keyword = self.index.keyword
+            return LLMAnswerer(
+                self.settings.llm, fallback=extractive, analyzer=keyword.analyzer, idf=keyword.idf
+            )
         return extractive
 
     # --- ingest -----------------------------------------------------------------------
@@ -114,7 +117,9 @@ class Assistant:
             raise NotReadyError(
                 f"the index at {self.index.home} is empty: run `rag ingest PATH` first"
             )
-        query = retrieval_query(question, turns)
+        # An LLM answerer condenses a follow-up itself; otherwise the rule-based query.
+        condense = getattr(self.answerer, "condense", None) if turns else None
+        query = condense(question, turns) if condense else retrieval_query(question, turns)
         passages = self.retriever.retrieve(query, k, filters)
         retrieved = time.perf_counter()
         answer = self.answerer.answer(question, passages, turns)

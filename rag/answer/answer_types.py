@@ -33,7 +33,12 @@ _RULES: tuple[tuple[re.Pattern[str], Expected], ...] = (
 )
 
 
+_WHO_IS_NAMED = re.compile(r"^\s*(?i:who)\s+(is|was|are|were)\s+[A-Z]")
+
+
 def expected_answer(question: str) -> Expected | None:
+    if _WHO_IS_NAMED.match(question):  # "Who is Aron Lund?" asks for a description
+        return None
     lowered = question.lower()
     for pattern, expected in _RULES:
         if pattern.search(lowered):
@@ -49,23 +54,27 @@ def supplies(sentence: str, expected: Expected, question: str) -> bool:
         return bool(_DIGITS.search(sentence)) or any(w in _NUMBER_WORDS for w in words)
     if expected == "date":
         words = {w.lower() for w in _WORD.findall(sentence)} - asked
-        return bool(re.search(r"\b\d{1,4}\b", sentence)) or any(w in _DATE_WORDS for w in words)
+        return bool(re.search(r"\b\d{1,4}(s|st|nd|rd|th)?\b", sentence)) or any(w in _DATE_WORDS for w in words)
+    people = expected == "name" and bool(_PERSON_ROLE.search(question.lower()))
     return any(
         not {w.lower() for w in _WORD.findall(name)} <= asked
-        for name in proper_names(sentence, people_only=expected == "name")
+        for name in proper_names(sentence, people_only=people)
     )
 
 
 def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
-    """Runs of capitalised words, minus common sentence openers (and organisations)."""
+    """Runs of capitalised words, minus common openers.
+
+    `people_only` keeps what looks like a person's name: two or more words, none of
+    them an organisation word ("Aron Lund", not "Iraq" or "U.S. Central Command").
+    """
     names: list[str] = []
     for match in _NAME_RUN.finditer(sentence):
         words = [w for w in match.group(0).split() if w.lower() not in _COMMON_WORDS]
         if not words:
             continue
         if people_only and (
-            any(w.strip(".").lower() in _ORGANISATION_WORDS for w in words)
-            or (len(words) == 1 and not _TITLE_BEFORE.search(sentence[: match.start()]))
+            len(words) < 2 or any(w.strip(".").lower() in _ORGANISATION_WORDS for w in words)
         ):
             continue
         names.append(" ".join(words))
@@ -73,9 +82,9 @@ def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z](?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’.-]*[A-Za-z])*")
-_TITLE_BEFORE = re.compile(
-    r"\b(President|Secretary|Gen\.|General|Mr\.|Ms\.|Mrs\.|Dr\.|Prime Minister|Minister|"
-    r"Sen\.|Senator|Rep\.|King|Queen|Pope|Sheikh|leader|spokesman|spokeswoman)\s*$"
+_PERSON_ROLE = re.compile(
+    r"\b(commander|leader|official|president|director|author|analyst|expert|spokes\w*|"
+    r"minister|chief|head|man|woman|person|soldier|victim|general|fellow|secretary)s?\b"
 )
 _COMMON_WORDS = set(
     "the a an but and or so this that these those it its he she they we i you in on at for "

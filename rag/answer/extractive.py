@@ -21,6 +21,8 @@ from rag.types import Answer, Citation, Passage, Turn
 
 RANK_PRIOR = 0.05  # a tie-breaker, never enough to lift an off-topic sentence
 HISTORY_WEIGHT = 0.5  # terms of the earlier turns count half
+# Words that shape a question rather than name its subject ("how many", "what kind").
+QUESTION_FRAME = "many much kind type sort name happen happened according article"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class ExtractiveAnswerer:
         self._analyzer = analyzer
         self._idf = idf
         self._settings = settings or AnswerSettings()
+        self._frame = set(analyzer.terms(QUESTION_FRAME))
 
     def answer(
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
@@ -80,7 +83,8 @@ class ExtractiveAnswerer:
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, best first; ineligible ones removed."""
         weights = self._weights(question, history)
-        asked = {t: w for t, w in weights.items() if w > 0 and t in self._terms(question)}
+        question_terms = set(self._terms(question))
+        asked = {t: w for t, w in weights.items() if w > 0 and t in question_terms}
         total = sum(asked.values())
         if total == 0:
             return []
@@ -132,7 +136,7 @@ class ExtractiveAnswerer:
         return self._analyzer.terms(text)
 
     def _weights(self, question: str, history: Sequence[Turn]) -> dict[str, float]:
-        weights = {t: self._idf(t) for t in self._terms(question)}
+        weights = {t: self._idf(t) for t in self._terms(question) if t not in self._frame}
         for turn in history:
             if turn.role != "user":
                 continue
