@@ -1,0 +1,81 @@
+"""PNG plots: scores per question type with their intervals, pipelines side by side, latency."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never open a window
+import matplotlib.pyplot as plt
+import numpy as np
+
+TYPE_METRICS = ("hit@5", "containment", "citation_support", "abstention_recall")
+PIPELINE_METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "containment", "token_f1")
+
+
+def write_plots(results: dict[str, Any], out: Path) -> list[Path]:
+    paths = [
+        _bars(
+            results["pipelines"]["newsrag"]["aggregate"]["by_type"],
+            TYPE_METRICS,
+            "newsrag scores per question type (95% CI)",
+            out / "scores_by_type.png",
+        ),
+        _bars(
+            {n: p["aggregate"]["overall"] for n, p in results["pipelines"].items()},
+            PIPELINE_METRICS,
+            f"pipelines at k={results['meta']['top_k']} (95% CI)",
+            out / "pipelines.png",
+        ),
+        _latency(results, out / "latency.png"),
+    ]
+    return paths
+
+
+def _bars(
+    groups: dict[str, dict[str, Any]], metrics: tuple[str, ...], title: str, path: Path
+) -> Path:
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(groups) * len(metrics) / 3), 4))
+    width = 0.8 / len(metrics)
+    x = np.arange(len(groups))
+    for i, metric in enumerate(metrics):
+        values, low, high = [], [], []
+        for scores in groups.values():
+            entry = scores.get(metric) or {}
+            value = _num(entry.get("value"))
+            values.append(value)
+            low.append(max(0.0, value - _num(entry.get("lo"), value)))
+            high.append(max(0.0, _num(entry.get("hi"), value) - value))
+        ax.bar(x + i * width, values, width, yerr=[low, high], capsize=2, label=metric)
+    ax.set_xticks(x + width * (len(metrics) - 1) / 2, list(groups), rotation=20, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend(fontsize="small", ncols=min(len(metrics), 3))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _latency(results: dict[str, Any], path: Path) -> Path:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, pipeline in results["pipelines"].items():
+        latencies = [q["scores"]["latency_ms"] for q in pipeline["questions"]]
+        ax.hist(latencies, bins=30, alpha=0.5, label=name)
+    ax.set_xlabel("latency per question (ms)")
+    ax.set_ylabel("questions")
+    ax.set_title("latency")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return float(value)

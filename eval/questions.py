@@ -1,0 +1,78 @@
+"""Load a question set: JSONL of `{id, question, answers, type?, date?, evidence?, history?}`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag import InputError
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question; `answers == ()` means the corpus cannot answer it (abstain)."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    type: str = "all"
+    date: str | None = None
+    evidence: str | None = None
+    history: tuple[dict[str, str], ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[Question]:
+    """The questions of `path`, in file order; the first `limit` when given."""
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit must be at least 1, got {limit}")
+    if not path.is_file():
+        raise InputError(f"question file not found: {path}")
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: malformed JSON: {exc.msg}") from None
+        question = parse_question(record, where)
+        if question.id in seen:
+            raise InputError(f"{where}: duplicate question id {question.id!r}")
+        seen.add(question.id)
+        questions.append(question)
+        if limit is not None and len(questions) >= limit:
+            break
+    if not questions:
+        raise InputError(f"no questions in {path}")
+    return questions
+
+
+def parse_question(record: object, where: str) -> Question:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: a question must be a JSON object")
+    text, answers = record.get("question"), record.get("answers")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{where}: missing 'question'")
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise InputError(f"{where}: 'answers' must be a list of strings ([] = unanswerable)")
+    history = record.get("history") or []
+    if not isinstance(history, list) or not all(
+        isinstance(t, dict) and t.get("role") in ("user", "assistant") for t in history
+    ):
+        raise InputError(f"{where}: 'history' must be a list of {{role, content}} turns")
+    return Question(
+        id=str(record.get("id") or where),
+        question=text.strip(),
+        answers=tuple(a for a in answers if a.strip()),
+        type=str(record.get("type") or "all"),
+        date=str(record["date"]) if record.get("date") else None,
+        evidence=str(record["evidence"]) if record.get("evidence") else None,
+        history=tuple({"role": t["role"], "content": str(t.get("content", ""))} for t in history),
+    )
