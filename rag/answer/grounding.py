@@ -116,7 +116,12 @@ class Grounder:
         # The prompt shows each passage's date and title, so their numbers count as stated.
         shown = _numbers(f"{passage.date} {passage.title}")
         return [
-            (s, e, set(self._analyzer.terms(passage.text[s:e])), shown | _numbers(passage.text[s:e]))
+            (
+                s,
+                e,
+                set(self._analyzer.terms(passage.text[s:e])),
+                shown | _numbers(passage.text[s:e]),
+            )
             for s, e in sentence_spans(passage.text)
         ]
 
@@ -140,7 +145,7 @@ class Grounder:
         for i, (start, end, terms, found) in enumerate(sentences):
             spans = [(coverage(terms, found), start, end)]
             if i + 1 < len(sentences):
-                n_start, n_end, n_terms, n_found = sentences[i + 1]
+                _, n_end, n_terms, n_found = sentences[i + 1]
                 pair = coverage(terms | n_terms, found | n_found)
                 if pair >= max(spans[0][0], coverage(n_terms, n_found)) + _PAIR_GAIN:
                     spans.append((pair, start, n_end))

@@ -50,7 +50,8 @@ class LLMUnusable(Exception):
 class LLMAnswerer:
     """Answer with an LLM, keeping only sentences the passages support.
 
-    >>> answerer = LLMAnswerer(LLMSettings(base_url="http://127.0.0.1:8080/v1"), fallback=extractive)
+    >>> settings = LLMSettings(base_url="http://127.0.0.1:8080/v1")
+    >>> answerer = LLMAnswerer(settings, fallback=extractive)  # doctest: +SKIP
     >>> answer = answerer.answer("Who is Aron Lund?", passages)  # doctest: +SKIP
     >>> answer.answered_by, answer.notes  # ("llm", ()) or ("extractive", ("llm failed: ...",))
     """
@@ -135,7 +136,9 @@ class LLMAnswerer:
         try:
             reply = self._chat(CONDENSE_SYSTEM_PROMPT, condense_prompt(question, history))
             lines = [line.strip() for line in reply.splitlines() if line.strip()]
-            standalone = re.sub(r"^(standalone question:\s*)", "", lines[0], flags=re.I) if lines else ""
+            standalone = (
+                re.sub(r"^(standalone question:\s*)", "", lines[0], flags=re.I) if lines else ""
+            )
             standalone = standalone.strip().strip("\"'“”").strip()
             if not re.search(r"[^\W\d_]{2,}", standalone) or len(standalone) > MAX_QUESTION_CHARS:
                 raise LLMUnusable(f"not a question: {shorten(reply)!r}")
