@@ -1,0 +1,212 @@
+"""Ingest keeps the index in step with the files: idempotent, incremental, crash-safe."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Assistant, IndexMismatchError, InputError, Settings
+from tests.fakes import HashingEmbedder
+
+
+def article_file(folder: Path, name: str, body: str, date: str = "2024-03-01") -> Path:
+    path = folder / name
+    path.write_text(f"date {date}\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def chroma_ids(assistant: Assistant) -> list[str]:
+    return sorted(assistant.index.vectors.collection.get(include=[])["ids"])
+
+
+def catalog_ids(assistant: Assistant) -> list[str]:
+    return sorted(chunk.id for chunk, _, _ in assistant.index.catalog.all_chunks())
+
+
+def test_reingesting_an_unchanged_corpus_embeds_nothing(corpus: Path, settings: Settings) -> None:
+    embedder = HashingEmbedder()
+    assistant = Assistant(settings, embedder=embedder)
+    first = assistant.ingest([corpus])
+    embedded = embedder.documents_embedded
+    second = assistant.ingest([corpus])
+    assert len(first.added) == 1 and first.chunks_embedded > 0
+    assert second.unchanged == first.added and not second.added
+    assert embedder.documents_embedded == embedded
+    assert chroma_ids(assistant) == catalog_ids(assistant)
+
+
+def test_changed_article_replaces_its_old_chunks(corpus: Path, fake_assistant: Assistant) -> None:
+    path = article_file(corpus, "storm.txt", "A storm hit the harbour town of Elmsby on Monday.")
+    fake_assistant.ingest([corpus])
+    article_file(corpus, "storm.txt", "A flood hit the harbour town of Elmsby on Tuesday.")
+    report = fake_assistant.ingest([corpus])
+    assert len(report.updated) == 1
+    (article_id,) = report.updated
+    assert "flood" in fake_assistant.article(article_id).text
+    assert chroma_ids(fake_assistant) == catalog_ids(fake_assistant)
+    answer = fake_assistant.ask("What hit the harbour town of Elmsby?")
+    assert all("storm" not in p.text for p in answer.passages)
+    assert path.exists()
+
+
+def test_prune_removes_articles_whose_files_are_gone(
+    corpus: Path, fake_assistant: Assistant
+) -> None:
+    extra = article_file(corpus, "extra.txt", "The mayor of Elmsby resigned.")
+    fake_assistant.ingest([corpus])
+    extra.unlink()
+    kept = fake_assistant.ingest([corpus])
+    assert not kept.removed and fake_assistant.status().articles == 2
+    pruned = fake_assistant.ingest([corpus], prune=True)
+    assert len(pruned.removed) == 1
+    assert fake_assistant.status().articles == 1
+    assert chroma_ids(fake_assistant) == catalog_ids(fake_assistant)
+
+
+def test_same_text_under_two_names_is_stored_once_and_reported(
+    corpus: Path, fake_assistant: Assistant
+) -> None:
+    article_file(corpus, "one.txt", "Identical words about the Elmsby bridge.")
+    article_file(corpus, "two.txt", "Identical words about the Elmsby bridge.")
+    report = fake_assistant.ingest([corpus])
+    assert len(report.added) == 2  # the seed article and one of the twins
+    assert len(report.duplicates) == 1
+    assert "same text as article" in report.duplicates[0].reason
+
+
+def test_bad_files_are_skipped_and_reported_while_the_rest_is_ingested(
+    corpus: Path, fake_assistant: Assistant
+) -> None:
+    (corpus / "empty.txt").write_text("")
+    (corpus / "latin.txt").write_bytes("date 2024-01-01\ncaf\xe9".encode("latin-1"))
+    report = fake_assistant.ingest([corpus])
+    assert len(report.added) == 1
+    assert {Path(s.source).name for s in report.skipped} == {"empty.txt", "latin.txt"}
+
+
+@pytest.mark.parametrize(
+    ("make_path", "message"),
+    [
+        (lambda tmp: tmp / "missing", "path does not exist"),
+        (lambda tmp: tmp, "no article files"),
+    ],
+)
+def test_bad_paths_raise_and_change_nothing(
+    seeded_fake_assistant: Assistant, tmp_path: Path, make_path, message: str  # type: ignore[no-untyped-def]
+) -> None:
+    empty = tmp_path / "empty-dir"
+    empty.mkdir()
+    before = seeded_fake_assistant.status()
+    with pytest.raises(InputError, match=message):
+        seeded_fake_assistant.ingest([make_path(empty)])
+    assert seeded_fake_assistant.status() == before
+
+
+def test_opening_with_another_model_says_how_to_rebuild(corpus: Path, settings: Settings) -> None:
+    Assistant(settings, embedder=HashingEmbedder(dims=64)).ingest([corpus])
+    other = Assistant(settings, embedder=HashingEmbedder(dims=32))
+    with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
+        other.status()
+    report = other.ingest([corpus], rebuild=True)
+    assert len(report.added) == 1
+    assert other.ask("How many targets did U.S. airstrikes hit?").citations
+
+
+class ExplodingEmbedder(HashingEmbedder):
+    """Fails on the n-th batch, as a Ctrl-C in the middle of an ingest would."""
+
+    def __init__(self, fail_on_call: int) -> None:
+        super().__init__()
+        self.calls = 0
+        self.fail_on_call = fail_on_call
+
+    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls == self.fail_on_call:
+            raise KeyboardInterrupt
+        return super().embed_documents(texts)
+
+
+def many_articles(folder: Path, count: int) -> None:
+    for i in range(count):
+        words = " ".join(f"word{i}x{j}" for j in range(120))
+        article_file(folder, f"bulk{i:03d}.txt", f"Article {i} talks about topic{i}. {words}.")
+
+
+def test_an_interrupted_ingest_leaves_an_answering_index_and_the_next_completes(
+    corpus: Path, settings: Settings
+) -> None:
+    Assistant(settings, embedder=HashingEmbedder()).ingest([corpus])
+    many_articles(corpus, 400)
+    interrupted = Assistant(settings, embedder=ExplodingEmbedder(fail_on_call=2))
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.ingest([corpus])
+
+    reopened = Assistant(settings, embedder=HashingEmbedder())
+    answer = reopened.ask("How many targets did U.S. airstrikes hit?")
+    assert "85 targets" in answer.text
+    committed = reopened.status().articles
+    assert 1 < committed < 401
+
+    report = reopened.ingest([corpus])
+    assert len(report.added) == 401 - committed
+    assert reopened.status().articles == 401
+    assert chroma_ids(reopened) == catalog_ids(reopened), "no duplicate or orphan chunks"
+
+
+KILL_SCRIPT = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from tests.fakes import HashingEmbedder
+from rag import Assistant, Settings
+
+class Slow(HashingEmbedder):
+    def embed_documents(self, texts):
+        time.sleep(0.05)
+        return super().embed_documents(texts)
+
+Assistant(Settings(home=Path({home!r})), embedder=Slow()).ingest(
+    [Path({corpus!r})], progress=lambda done, total: print(done, flush=True)
+)
+"""
+
+
+def test_kill_9_during_ingest_leaves_a_consistent_index(corpus: Path, settings: Settings) -> None:
+    many_articles(corpus, 300)
+    root = str(Path(__file__).resolve().parents[2])
+    script = KILL_SCRIPT.format(root=root, home=str(settings.home), corpus=str(corpus))
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": root},
+    )
+    assert process.stdout is not None
+    for _ in range(2):  # wait until two batches are committed, then kill without warning
+        assert process.stdout.readline(), "ingest ended before it could be killed"
+    time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    assert assistant.ask("What does article 5 talk about?").passages
+    assistant.ingest([corpus])
+    assert assistant.status().articles == 301
+    assert chroma_ids(assistant) == catalog_ids(assistant)
+
+
+def test_ingest_summary_is_json_serialisable(corpus: Path, fake_assistant: Assistant) -> None:
+    from dataclasses import asdict
+
+    report = fake_assistant.ingest([corpus])
+    assert json.loads(json.dumps(asdict(report)))["added"] == report.added
+    assert np.isfinite(report.chunks_embedded)
