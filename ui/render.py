@@ -1,0 +1,217 @@
+"""HTML and Markdown for the web chat, built from `rag`'s public values.
+
+Every piece of article text goes through `html.escape` here (and, for the chat's
+Markdown, through `escape_markdown` too), so an article containing `<script>` or
+`*stars*` is shown exactly as written and never interpreted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from rag import Answer, ArticleView, Citation, IngestReport, Passage, Status
+
+MARKER = re.compile(r"\[(\d+)\]")
+CONTEXT_CHARS = 220  # surrounding text shown either side of a quote in the sources panel
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A highlighted stretch of an article: `text[start:end]`, labelled with its marker `n`."""
+
+    start: int
+    end: int
+    n: int
+
+
+def escape_markdown(text: str) -> str:
+    """Text that a Markdown renderer shows verbatim: punctuation backslashed, then HTML-escaped."""
+    return html.escape(_MD_PUNCTUATION.sub(r"\\\1", text))
+
+
+def cite_href(turn: int, n: int) -> str:
+    """The link a marker or a source card carries; the page script turns it into 'open article'."""
+    return f"#cite-{turn}-{n}"
+
+
+def answer_markdown(text: str, turn: int, *, abstained: bool = False) -> str:
+    """An answer for the chat: escaped text whose `[n]` markers link to their citation."""
+    parts: list[str] = []
+    last = 0
+    for match in MARKER.finditer(text):
+        parts.append(escape_markdown(text[last : match.start()]))
+        n = int(match.group(1))
+        parts.append(f'<a class="rag-marker" href="{cite_href(turn, n)}">[{n}]</a>')
+        last = match.end()
+    parts.append(escape_markdown(text[last:]))
+    body = "".join(parts)
+    if abstained:
+        return f'<div class="rag-abstain">🛈 <em>No answer in the corpus.</em> {body}</div>'
+    return body
+
+
+def error_markdown(message: str) -> str:
+    return f'<div class="rag-error">⚠ {escape_markdown(message)}</div>'
+
+
+def highlighted(text: str, spans: Sequence[Span], *, focus: int | None = None) -> str:
+    """`text` escaped, each span wrapped in `<mark>`; the span numbered `focus` gets the id
+    `rag-focus` (so give a `focus` only where one such span is on the page)."""
+    out: list[str] = []
+    last = 0
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        start, end = max(span.start, last), min(span.end, len(text))
+        if start >= end:
+            continue
+        out.append(html.escape(text[last:start]))
+        attrs = f' id="rag-focus" class="rag-hl rag-focus" data-n="{span.n}"'
+        if span.n != focus:
+            attrs = f' class="rag-hl" data-n="{span.n}"'
+        out.append(f"<mark{attrs}>{html.escape(text[start:end])}</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def quote_context(citation: Citation, passages: Sequence[Passage]) -> tuple[str, int] | None:
+    """Text around `citation` from the passage holding it, and that text's article offset."""
+    for p in passages:
+        inside = p.start <= citation.start < citation.end <= p.end
+        if p.article_id == citation.article_id and inside:
+            text, offset = window(p.text, citation.start - p.start, citation.end - p.start)
+            return text, p.start + offset
+    return None
+
+
+def window(text: str, start: int, end: int, chars: int = CONTEXT_CHARS) -> tuple[str, int]:
+    """About `chars` characters either side of `text[start:end]`, cut at whitespace."""
+    left = max(0, start - chars)
+    right = min(len(text), end + chars)
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space != -1 else right
+    return text[left:right], left
+
+
+def display_title(title: str, source: str) -> str:
+    """The title, or for an untitled article the name of its file."""
+    return title or PurePath(source).name or source or "untitled"
+
+
+def _meta(title: str, date: str, source: str, score: float) -> str:
+    shown = [date or "undated"] + ([source] if title else []) + [f"relevance {score:.2f}"]
+    return (
+        f'<span class="rag-title">{html.escape(display_title(title, source))}</span> '
+        f'<span class="rag-meta">{html.escape(" · ".join(shown))}</span>'
+    )
+
+
+def sources_html(answer: Answer, turn: int, contexts: dict[int, tuple[str, int]]) -> str:
+    """The sources panel for one answer: a card per citation, its quote highlighted in context.
+
+    `contexts[n]` is the surrounding text of citation `n` and its offset in the article.
+    An abstention lists the closest passages instead, none of them highlighted.
+    """
+    if answer.abstained or not answer.citations:
+        cards = [_passage_card(p) for p in answer.passages[:3]]
+        head = "No passage answers this question. Closest passages:"
+        body = "".join(cards) or "<p>Nothing retrieved.</p>"
+        return f'<div class="rag-sources rag-abstained"><p class="rag-note">{head}</p>{body}</div>'
+    cards = []
+    for c in answer.citations:
+        text, offset = contexts.get(c.n, (c.quote, c.start))
+        span = Span(c.start - offset, c.end - offset, c.n)
+        prefix = "… " if offset > 0 else ""
+        cards.append(
+            f'<div class="rag-card" data-n="{c.n}">'
+            f'<a class="rag-open" href="{cite_href(turn, c.n)}">[{c.n}]</a> '
+            f"{_meta(c.title, c.date, c.source, c.score)}"
+            f'<div class="rag-context">{prefix}{highlighted(text, [span])} …</div>'
+            f'<a class="rag-open rag-open-link" href="{cite_href(turn, c.n)}">Open article</a>'
+            "</div>"
+        )
+    return f'<div class="rag-sources">{"".join(cards)}</div>'
+
+
+def _passage_card(p: Passage) -> str:
+    snippet = " ".join(p.text.split())[:400]
+    return (
+        f'<div class="rag-card rag-passage">{_meta(p.title, p.date, p.source, p.score)}'
+        f'<div class="rag-context">{html.escape(snippet)} …</div></div>'
+    )
+
+
+def article_html(article: ArticleView, spans: Sequence[Span], focus: int | None) -> str:
+    """The whole article, escaped, its cited spans highlighted; `focus` is scrolled to."""
+    title = html.escape(display_title(article.title, article.source) or article.id)
+    link = ""
+    if article.url.startswith(("http://", "https://")):
+        link = f' · <a href="{html.escape(article.url)}" rel="noreferrer noopener">original</a>'
+    return (
+        f'<div class="rag-article" data-article="{html.escape(article.id)}">'
+        f"<h3>{title}</h3>"
+        f'<p class="rag-meta">{html.escape(article.date or "undated")} · '
+        f"{html.escape(article.source)}{link}</p>"
+        f'<div class="rag-article-text">{highlighted(article.text, spans, focus=focus)}</div>'
+        "</div>"
+    )
+
+
+def copy_text(answer: Answer) -> str:
+    """The answer with its sources as plain text, for the clipboard."""
+    lines = [answer.text]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            lines.append(
+                f"[{c.n}] {display_title(c.title, c.source)} ({c.date or 'undated'}), {c.source} "
+                f'[{c.start}:{c.end}]: "{c.quote}"'
+            )
+    return "\n".join(lines)
+
+
+def status_markdown(status: Status) -> str:
+    dates = f"{status.date_from} to {status.date_to}" if status.date_from else "no dated articles"
+    return (
+        f"**{status.articles}** articles · **{status.chunks}** chunks  \n"
+        f"Dates: {escape_markdown(dates)}  \n"
+        f"Model: `{status.model}` ({status.chunk_tokens}-token chunks)"
+    )
+
+
+def report_markdown(report: IngestReport, names: dict[str, str] | None = None) -> str:
+    """What an upload did, with every skipped file and the reason. `names` maps paths to
+    the names the user uploaded, so the report never shows server paths."""
+    names = names or {}
+    counts = (
+        f"Added {len(report.added)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, duplicates {len(report.duplicates)}, "
+        f"skipped {len(report.skipped)}."
+    )
+    lines = [counts]
+    for title, items in (
+        ("Skipped", report.skipped),
+        ("Duplicates", report.duplicates),
+        ("Warnings", report.warnings),
+    ):
+        if items:
+            lines.append(f"\n**{title}:**")
+            for item in items[:50]:
+                source = _display_name(item.source, names)
+                lines.append(f"- {escape_markdown(source)}: {escape_markdown(item.reason)}")
+    return "\n".join(lines)
+
+
+def _display_name(source: str, names: dict[str, str]) -> str:
+    for path, name in names.items():
+        if source.startswith(path):
+            return name + source[len(path) :]
+    return source

@@ -1,0 +1,41 @@
+"""`rag serve`: bring the index in step with `seeds/`, then serve the chat with uvicorn."""
+
+from __future__ import annotations
+
+import sys
+
+from rag import Assistant, RagError, Settings
+
+
+def serve(
+    settings: Settings, host: str | None = None, port: int | None = None, ingest: bool = True
+) -> int:
+    import uvicorn
+    from tqdm import tqdm
+
+    from ui.app import create_app
+    from ui.cli import format_report
+
+    assistant = Assistant(settings)
+    if ingest:
+        if settings.seeds.exists():
+            with tqdm(desc=f"indexing {settings.seeds}", unit="chunk", file=sys.stderr) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                report = assistant.ingest([settings.seeds], progress=progress)
+            print(format_report(report))
+        else:
+            print(f"no {settings.seeds}/ folder: serving the index as it is", file=sys.stderr)
+    try:
+        status = assistant.status()
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 1
+    host = host or settings.server.host
+    port = port or settings.server.port
+    print(f"{status.articles} articles, {status.chunks} chunks; chat at http://{host}:{port}/")
+    uvicorn.run(create_app(assistant, settings), host=host, port=port, log_level="warning")
+    return 0

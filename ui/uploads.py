@@ -1,0 +1,63 @@
+"""Uploaded article files: copied under the index home, then ingested incrementally.
+
+Only the base name of an upload is kept, reduced to safe characters, so nothing a
+user sends chooses where a file lands: everything goes to `<home>/uploads/`.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rag import Assistant, IngestReport, InputError, Skipped
+
+ALLOWED_SUFFIXES = (".txt", ".md", ".jsonl")
+MAX_UPLOAD_BYTES = 20_000_000
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+Progress = Callable[[int, int], None]
+
+
+def uploads_dir(assistant: Assistant) -> Path:
+    return Path(assistant.settings.home) / "uploads"
+
+
+def safe_name(name: str) -> str:
+    """`../../etc/passwd.txt` -> `passwd.txt`; keeps letters, digits, `.`, `_` and `-`."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).lstrip(".")
+    return cleaned[:120] or "upload"
+
+
+def add_uploads(
+    assistant: Assistant, uploads: Sequence[tuple[Path, str]], progress: Progress | None = None
+) -> tuple[IngestReport, dict[str, str]]:
+    """Copy each `(temporary path, original name)` into the uploads folder and ingest them.
+
+    Returns the report and a map from stored path to the name the user gave, so a
+    report can speak of the user's names. Files of other types are refused up front.
+    """
+    if not uploads:
+        raise InputError("choose one or more .txt, .md or .jsonl files first")
+    folder = uploads_dir(assistant)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored: list[Path] = []
+    names: dict[str, str] = {}
+    refused: list[Skipped] = []
+    for temp, original in uploads:
+        name = safe_name(original)
+        if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:
+            refused.append(Skipped(original, "not a .txt, .md or .jsonl file"))
+            continue
+        if temp.stat().st_size > MAX_UPLOAD_BYTES:
+            refused.append(Skipped(original, f"larger than {MAX_UPLOAD_BYTES // 1_000_000} MB"))
+            continue
+        target = folder / name
+        shutil.copyfile(temp, target)
+        stored.append(target)
+        names[str(target)] = original
+    report = assistant.ingest(stored, progress=progress) if stored else IngestReport()
+    report.skipped.extend(refused)
+    return report, names
