@@ -1,0 +1,76 @@
+"""The `rag` command: exit codes, one-line errors, the --json shape."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEEDS
+
+
+def rag(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env["RAG_SETTINGS_FILE"] = str(home / "none.toml")
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--home", str(home), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = rag("--help", home=tmp_path)
+    assert result.returncode == 0
+    for command in ("ingest", "ask", "status", "serve", "eval"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", "  "), "question is empty"),
+        (("ask", "ok?", "--top-k", "0"), "top_k must be between 1 and 50, got 0"),
+        (("ask", "ok?", "--since", "yesterday"), "since must be a date"),
+        (("ingest", "no/such/dir"), "path does not exist: no/such/dir"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = rag(*args, home=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert message in result.stderr
+
+
+def test_asking_an_empty_index_fails_with_advice(tmp_path: Path) -> None:
+    result = rag("ask", "Who is Aron Lund?", home=tmp_path)
+    assert result.returncode == 1
+    assert "run `rag ingest PATH` first" in result.stderr
+
+
+@pytest.mark.slow
+def test_ingest_ask_json_and_status_with_the_real_model(tmp_path: Path) -> None:
+    ingest = rag("ingest", str(SEEDS), home=tmp_path)
+    assert ingest.returncode == 0, ingest.stderr
+    assert "added 1" in ingest.stdout
+
+    asked = rag("ask", "How many targets did the airstrikes hit?", "--json", home=tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    payload = json.loads(asked.stdout)  # exactly one JSON object
+    assert set(payload) >= {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+    citation = payload["citations"][0]
+    assert set(citation) >= {"n", "article_id", "title", "date", "source", "quote", "start", "end"}
+    article_text = SEEDS.joinpath(Path(citation["source"]).name).read_text()
+    assert citation["quote"] in article_text
+    assert "85 targets" in payload["answer"]
+
+    status = json.loads(rag("status", "--json", home=tmp_path).stdout)
+    assert status["articles"] == 1 and status["chunks"] >= 1
+    assert status["date_from"] == "2024-02-10"
