@@ -19,11 +19,12 @@ import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, Security
+from fastapi import APIRouter, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
+from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from rag import Assistant, InputError, NotReadyError, RagError, Settings
@@ -47,6 +48,7 @@ MODEL_NAME = "newsrag"
 _FIELDS = {"question", "top_k", "since", "until", "history", "messages"}
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body could not be read (not UTF-8, ...)."},
     401: {"model": ErrorOut, "description": "Missing or wrong bearer key."},
     413: {"model": ErrorOut, "description": "Request body too large."},
     422: {"model": ErrorOut, "description": "Invalid request; the message names the field."},
@@ -260,7 +262,7 @@ def _describe(exc: Exception) -> tuple[int, str, str, str | None]:
     if isinstance(exc, RagError):
         log.error("request failed: %s", exc)
         return 503, str(exc), "server_error", None
-    if isinstance(exc, HTTPException):
+    if isinstance(exc, HTTPException):  # FastAPI's own: an unreadable body
         return exc.status_code, str(exc.detail), "invalid_request_error", None
     log.exception("unexpected error while serving a request")
     return 500, "internal error; the server log has the details", "server_error", None
