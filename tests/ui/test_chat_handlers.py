@@ -1,0 +1,117 @@
+"""The chat's handlers without a browser: streaming, errors as messages, uploads, examples."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant
+from ui import chat
+from ui.examples import candidate_questions, example_questions
+from ui.uploads import add_uploads, safe_name, uploads_dir
+
+QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
+
+
+def ask(session: chat.ChatSession, question: str, answers=None, since: str = "") -> list:
+    return list(session.respond(question, [], answers or [], 5, since, ""))
+
+
+def test_answers_stream_in_growing_prefixes_then_fill_the_sources(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    updates = ask(chat.ChatSession(seeded_fake_assistant), QUESTION)
+    texts = [u[0][-1]["content"] for u in updates]
+    assert len(updates) > 2
+    assert all(len(a) <= len(b) for a, b in itertools.pairwise(texts))
+    messages, answers, sources, copied, question_box = updates[-1]
+    assert "85 targets" in messages[-1]["content"] and "#cite-0-1" in messages[-1]["content"]
+    assert len(answers) == 1 and "85 targets" in copied and question_box == ""
+    assert "<mark" in sources
+
+
+def test_input_errors_and_an_empty_index_become_messages(fake_assistant: Assistant) -> None:
+    session = chat.ChatSession(fake_assistant)
+    empty_index = ask(session, QUESTION)[-1][0][-1]["content"]
+    assert "rag-error" in empty_index and "empty" in empty_index
+
+
+def test_a_bad_date_is_reported_in_the_chat(seeded_fake_assistant: Assistant) -> None:
+    last = ask(chat.ChatSession(seeded_fake_assistant), QUESTION, since="10/02/2024")[-1]
+    assert "rag-error" in last[0][-1]["content"] and "since" in last[0][-1]["content"]
+
+
+def test_follow_ups_carry_the_conversation(seeded_fake_assistant: Assistant) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    first = ask(session, "Who is Aron Lund?")[-1]
+    second = ask(session, "And what did he say about Gaza?", answers=first[1])[-1]
+    assert len(second[1]) == 2
+    assert [t.role for t in chat.history(second[1])] == ["user", "assistant"] * 2
+
+
+def test_opening_a_citation_highlights_its_span(seeded_fake_assistant: Assistant) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    answers = ask(session, QUESTION)[-1][1]
+    sources, article = session.open_citation("0-1-7", answers)
+    citation = answers[0].citations[0]
+    assert 'id="rag-focus"' in article and citation.quote in article
+    assert "<mark" in sources
+
+
+@pytest.mark.parametrize("pick", ["", "x", "5-1-1", "0-9-1"])
+def test_a_stale_or_odd_pick_changes_nothing_harmful(
+    seeded_fake_assistant: Assistant, pick: str
+) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    answers = ask(session, QUESTION)[-1][1]
+    session.open_citation(pick, answers)  # no exception
+
+
+def test_uploads_land_in_the_home_and_report_what_was_skipped(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    good = tmp_path / "in" / "good.md"
+    good.parent.mkdir()
+    good.write_text("date 2024-03-01\n# Otters\n\nThe otter Bob swam 12 miles on Monday.\n")
+    empty = tmp_path / "in" / "empty.txt"
+    empty.write_text("")
+    binary = tmp_path / "in" / "photo.png"
+    binary.write_bytes(b"\x89PNG")
+    uploads = [(good, "../../good.md"), (empty, "empty.txt"), (binary, "photo.png")]
+    report, names = add_uploads(fake_assistant, uploads)
+    assert len(report.added) == 1
+    skipped = {s.source: s.reason for s in report.skipped}
+    assert "photo.png" in skipped and any("empty" in s for s in skipped)
+    assert (uploads_dir(fake_assistant) / "good.md").exists()
+    assert all(Path(p).parent == uploads_dir(fake_assistant) for p in names)
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\x\\a b.md", "a_b.md"),
+        (".hidden.txt", "hidden.txt"),
+    ],
+)
+def test_safe_name_keeps_only_a_plain_base_name(name: str, safe: str) -> None:
+    assert safe_name(name) == safe
+
+
+def test_examples_come_from_the_corpus_and_get_answers(seeded_fake_assistant: Assistant) -> None:
+    examples = example_questions(seeded_fake_assistant)
+    assert examples and "Who is Aron Lund?" in examples
+    assert all(not seeded_fake_assistant.ask(q).abstained for q in examples)
+
+
+def test_candidate_questions_skip_sentence_openers() -> None:
+    text = "For Iran, the aim is clear, said Aron Lund. Strikes began on Feb. 2 at dawn."
+    assert candidate_questions(text) == ["Who is Aron Lund?", "What happened on Feb. 2?"]
+
+
+def test_stream_prefixes_end_before_the_whole_text() -> None:
+    text = "one two three four five six seven"
+    prefixes = list(chat.stream_prefixes(text, words=2))
+    assert prefixes == ["one two ", "one two three four ", "one two three four five six "]
