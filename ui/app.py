@@ -12,13 +12,16 @@ import gradio as gr
 from rag import Assistant, Settings
 from ui.assets import page_assets
 from ui.chat import build_chat
+from ui.http_api import build_api_router
 from ui.uploads import MAX_UPLOAD_BYTES
 
 
 def create_app(assistant: Assistant, settings: Settings) -> fastapi.FastAPI:
-    app = fastapi.FastAPI(title="newsrag", docs_url=None, redoc_url=None, openapi_url=None)
-    # Routers (e.g. the /v1 JSON API) go here: the Gradio mount at "/" below catches every
-    # path that no earlier route matched, so it must stay last.
+    # /openapi.json and /docs describe the JSON API (the Gradio mount is not in them).
+    app = fastapi.FastAPI(title="newsrag", redoc_url=None)
+    # Routers go here: the Gradio mount at "/" below catches every path that no earlier
+    # route matched, so it must stay last.
+    app.include_router(build_api_router(assistant, settings))
     return gr.mount_gradio_app(
         app,
         build_chat(assistant),

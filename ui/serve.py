@@ -15,7 +15,9 @@ def serve(
 
     from ui.app import create_app
     from ui.cli import format_report
+    from ui.http_api import check_bind
 
+    check_bind(host or settings.server.host, settings)  # before the slow part
     assistant = Assistant(settings)
     if ingest:
         if settings.seeds.exists():

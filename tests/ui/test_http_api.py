@@ -379,3 +379,28 @@ def test_real_model_answers_through_the_openai_client(
     content = completion.choices[0].message.content or ""
     assert "three Americans" in content and "[1]" in content
     assert_quotes_are_exact(live.url, (completion.model_extra or {})["citations"])
+
+
+# --- inside the served application -----------------------------------------------------------
+
+
+def test_the_served_app_has_the_api_its_description_and_the_chat(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    from tests.ui.server import running_app
+
+    with running_app(seeded_fake_assistant) as page:
+        url = page.rstrip("/")
+        paths = httpx.get(f"{url}/openapi.json").json()["paths"]
+        assert {"/v1/ask", "/v1/chat/completions", "/v1/status", "/healthz"} <= set(paths)
+        assert "swagger" in httpx.get(f"{url}/docs").text.lower()
+        answer = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}).json()
+        assert "85 targets" in answer["answer"]
+        assert "gradio" in httpx.get(f"{url}/").text.lower()
+
+
+def test_rag_serve_refuses_a_public_address_without_a_key(settings: Settings) -> None:
+    from ui.serve import serve
+
+    with pytest.raises(InputError, match=r"0\.0\.0\.0.*RAG_API_KEY"):
+        serve(settings, host="0.0.0.0", port=1, ingest=False)
