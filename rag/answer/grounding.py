@@ -1,7 +1,7 @@
 """Check a generated answer against its passages: keep only what the passages say.
 
 An LLM's `[n]` markers are a claim, not a fact. Each sentence of its answer is
-matched, in code, to the passage span that supports it: the one or two adjacent
+matched, in code, to the passage span that supports it: the one to three adjacent
 sentences of a passage that contain most of the sentence's idf-weighted terms
 (stemmed, stop words dropped) and every number it states. Markers that point to no
 passage are discarded; a marker that points to a passage which does not support the
@@ -26,7 +26,15 @@ _LEADING_MARKERS = re.compile(rf"(?:\s*{_MARKER.pattern})+", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _MIN_WEIGHT = 0.05  # every term counts a little, even one found in every chunk
-_PAIR_GAIN = 0.15  # cite two sentences only when the second adds this much support
+_MAX_SPAN = 3  # sentences one citation may quote
+_SPAN_GAIN = 0.15  # quote one more sentence only when it adds this much support
+# Framing that states no fact of its own: "According to the passages, Lund argues ...".
+_FRAMING_WORDS = (
+    "according based passage passages article articles source sources context provided "
+    "argue argues argued note notes noted say says said explain explains explained add adds "
+    "added claim claims claimed believe believes believed mention mentions mentioned suggest "
+    "suggests suggested tell tells told overall summary also however"
+)
 
 
 @dataclass(frozen=True)
@@ -92,12 +100,17 @@ class Grounder:
         self._analyzer = analyzer
         self._idf = idf
         self._min_support = min_support
+        self._framing = set(analyzer.terms(_FRAMING_WORDS))
 
     def check(self, text: str, passages: Sequence[Passage]) -> list[CheckedClaim]:
         sentences = [self._sentences(p) for p in passages]
         checked: list[CheckedClaim] = []
         for claim in split_claims(text):
-            weights = {t: max(self._idf(t), _MIN_WEIGHT) for t in self._analyzer.terms(claim.text)}
+            weights = {
+                t: max(self._idf(t), _MIN_WEIGHT)
+                for t in self._analyzer.terms(claim.text)
+                if t not in self._framing
+            }
             numbers = _numbers(claim.text)
             candidates = [
                 support
@@ -143,15 +156,18 @@ class Grounder:
 
         best: tuple[float, int, int] | None = None
         for i, (start, end, terms, found) in enumerate(sentences):
-            spans = [(coverage(terms, found), start, end)]
-            if i + 1 < len(sentences):
-                _, n_end, n_terms, n_found = sentences[i + 1]
-                pair = coverage(terms | n_terms, found | n_found)
-                if pair >= max(spans[0][0], coverage(n_terms, n_found)) + _PAIR_GAIN:
-                    spans.append((pair, start, n_end))
-            for span in spans:
-                if best is None or span[0] > best[0]:
-                    best = span
+            # Grow the span while each further sentence adds real support (a claim may
+            # merge what a passage says over two or three sentences).
+            span = (coverage(terms, found), start, end)
+            for _, more_end, more_terms, more_found in sentences[i + 1 : i + _MAX_SPAN]:
+                terms, found = terms | more_terms, found | more_found
+                wider = coverage(terms, found)
+                if wider < span[0] + _SPAN_GAIN:
+                    break
+                span = (wider, start, more_end)
+            # The best-supported span wins; of equals, the shortest quote.
+            if best is None or (span[0], best[2] - best[1]) > (best[0], span[2] - span[1]):
+                best = span
         if best is None or best[0] < self._min_support:
             return None
         score, start, end = best
