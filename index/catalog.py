@@ -124,7 +124,10 @@ class Catalog:
         ids = [chunk_id(article.id, article.content_hash, i) for i in range(len(spans))]
         self._db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
-            [(cid, article.id, i, s, e) for i, (cid, (s, e)) in enumerate(zip(ids, spans))],
+            [
+                (cid, article.id, i, s, e)
+                for i, (cid, (s, e)) in enumerate(zip(ids, spans, strict=True))
+            ],
         )
         return ids
 
@@ -140,8 +143,7 @@ class Catalog:
             batch = list(ids[start : start + 500])
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                "SELECT id, article_id, position, start, end FROM chunks "
-                f"WHERE id IN ({marks})",
+                f"SELECT id, article_id, position, start, end FROM chunks WHERE id IN ({marks})",
                 batch,
             )
             found.update({row[0]: StoredChunk(*row) for row in rows})

@@ -85,13 +85,13 @@ class SentenceTransformerEmbedder:
     @property
     def max_tokens(self) -> int:
         special = self.model.tokenizer.num_special_tokens_to_add(pair=False)
-        return int(self.model.max_seq_length) - int(special)
+        return int(self.model.max_seq_length or 512) - int(special)
 
     def token_offsets(self, text: str) -> Sequence[tuple[int, int]]:
         encoded = self.model.tokenizer(
             text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
         )
-        return [tuple(pair) for pair in encoded["offset_mapping"]]  # type: ignore[misc]
+        return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(

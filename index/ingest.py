@@ -185,7 +185,8 @@ def _write_batch(index: Index, batch: list[_Planned]) -> None:
     catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
     texts = [span.text for item in batch for span in item.spans]
     embeddings = index.embedder.embed_documents(texts)
-    ids, metadatas = [], []
+    ids: list[str] = []
+    metadatas: list[dict[str, str | int]] = []
     for item in batch:
         article = item.article
         for position, span in enumerate(item.spans):

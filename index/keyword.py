@@ -64,14 +64,23 @@ class Analyzer:
         import bm25s
 
         tokens = bm25s.tokenize(
-            _normalise(text), stopwords=self._stopwords, stemmer=self._stemmer, return_ids=False, show_progress=False
+            _normalise(text),
+            stopwords=self._stopwords,
+            stemmer=self._stemmer,
+            return_ids=False,
+            show_progress=False,
         )
         return list(tokens[0]) if tokens else []
 
     def tokenize_corpus(self, texts: list[str]) -> Any:
         import bm25s
 
-        return bm25s.tokenize([_normalise(t) for t in texts], stopwords=self._stopwords, stemmer=self._stemmer, show_progress=False)
+        return bm25s.tokenize(
+            [_normalise(t) for t in texts],
+            stopwords=self._stopwords,
+            stemmer=self._stemmer,
+            show_progress=False,
+        )
 
 
 class KeywordIndex:
@@ -158,7 +167,7 @@ class KeywordIndex:
         )
         return [
             KeywordHit(ids[int(doc)], float(score))
-            for doc, score in zip(docs[0], scores[0])
+            for doc, score in zip(docs[0], scores[0], strict=True)
             if score > 0
         ]
 

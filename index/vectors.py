@@ -106,7 +106,7 @@ class VectorStore:
         )
         return [
             VectorHit(chunk_id, 1.0 - float(distance))
-            for chunk_id, distance in zip(result["ids"][0], result["distances"][0])
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
 
     def count(self) -> int:

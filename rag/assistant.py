@@ -178,8 +178,6 @@ def validate_history(history: Sequence[Turn | dict[str, str]]) -> list[Turn]:
         else:
             role, content = turn.role, turn.content
         if role not in ("user", "assistant") or not isinstance(content, str):
-            raise InputError(
-                f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}"
-            )
+            raise InputError(f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}")
         turns.append(Turn(role, content))
     return turns

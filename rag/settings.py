@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     home: Path = Field(Path(".rag"), description="Folder of the index (catalog, BM25, Chroma).")
     chroma_url: str | None = Field(None, description="Use this Chroma server instead.")
     api_key: str | None = Field(None, description="Bearer key required by /v1 when set.")
-    seeds: Path = Field(Path("seeds"), description="Corpus `rag serve` keeps the index in step with.")
+    seeds: Path = Field(
+        Path("seeds"), description="Corpus `rag serve` keeps the index in step with."
+    )
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -108,7 +108,9 @@ class ArticleView:
 
     @classmethod
     def from_article(cls, article: Article) -> ArticleView:
-        return cls(article.id, article.title, article.date, article.source, article.url, article.text)
+        return cls(
+            article.id, article.title, article.date, article.source, article.url, article.text
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,8 +14,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from rag import Assistant, Settings  # noqa: E402
-from tests.fakes import HashingEmbedder  # noqa: E402
+from rag import Assistant, Settings
+from tests.fakes import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

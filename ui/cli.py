@@ -161,7 +161,9 @@ def format_answer(answer: Answer) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             title = c.title or c.article_id
-            lines.append(f"  [{c.n}] {title} ({c.date or 'undated'}), {c.source} [{c.start}:{c.end}]")
+            lines.append(
+                f"  [{c.n}] {title} ({c.date or 'undated'}), {c.source} [{c.start}:{c.end}]"
+            )
     else:
         lines.append("Closest passages:")
         for p in answer.passages[:3]:

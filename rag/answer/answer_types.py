@@ -12,24 +12,42 @@ from typing import Literal
 
 Expected = Literal["name", "number", "date", "place"]
 
-_NUMBER_WORDS = (
-    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
-    "forty fifty hundred hundreds thousand thousands million millions billion billions dozen "
-    "dozens half"
-).split()
-_DATE_WORDS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
-    "friday saturday sunday yesterday today tomorrow week weekend month year decade century"
-).split()
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NUMBER_WORDS = _words(
+    """
+    one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty
+    forty fifty hundred hundreds thousand thousands million millions billion billions dozen
+    dozens half
+    """
+)
+_DATE_WORDS = _words(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
+    friday saturday sunday yesterday today tomorrow week weekend month year decade century
+    """
+)
 _DIGITS = re.compile(r"\d")
 _WORD = re.compile(r"[A-Za-z]+")
 
 _RULES: tuple[tuple[re.Pattern[str], Expected], ...] = (
-    (re.compile(r"\b(how (many|much|long|old|far|big)|what (percentage|number|share))\b"), "number"),
+    (
+        re.compile(r"\b(how (many|much|long|old|far|big)|what (percentage|number|share))\b"),
+        "number",
+    ),
     (re.compile(r"\b(when|what (year|date|day|month|time))\b"), "date"),
-    (re.compile(r"\b(where|what (country|city|town|place|region)|which (country|city|town))\b"), "place"),
-    (re.compile(r"\b(who|whom|whose|which (person|official|leader|group|company)|name of)\b"), "name"),
+    (
+        re.compile(r"\b(where|what (country|city|town|place|region)|which (country|city|town))\b"),
+        "place",
+    ),
+    (
+        re.compile(r"\b(who|whom|whose|which (person|official|leader|group|company)|name of)\b"),
+        "name",
+    ),
 )
 
 
@@ -54,7 +72,9 @@ def supplies(sentence: str, expected: Expected, question: str) -> bool:
         return bool(_DIGITS.search(sentence)) or any(w in _NUMBER_WORDS for w in words)
     if expected == "date":
         words = {w.lower() for w in _WORD.findall(sentence)} - asked
-        return bool(re.search(r"\b\d{1,4}(s|st|nd|rd|th)?\b", sentence)) or any(w in _DATE_WORDS for w in words)
+        return bool(re.search(r"\b\d{1,4}(s|st|nd|rd|th)?\b", sentence)) or any(
+            w in _DATE_WORDS for w in words
+        )
     people = expected == "name" and bool(_PERSON_ROLE.search(question.lower()))
     return any(
         not {w.lower() for w in _WORD.findall(name)} <= asked
@@ -81,20 +101,26 @@ def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
     return names
 
 
-_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z](?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’.-]*[A-Za-z])*")
+_NAME_RUN = re.compile(
+    r"\b[A-Z][\w'’.-]*[A-Za-z](?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’.-]*[A-Za-z])*"
+)
 _PERSON_ROLE = re.compile(
     r"\b(commander|leader|official|president|director|author|analyst|expert|spokes\w*|"
     r"minister|chief|head|man|woman|person|soldier|victim|general|fellow|secretary)s?\b"
 )
-_COMMON_WORDS = set(
-    "the a an but and or so this that these those it its he she they we i you in on at for "
-    "with after before as if when while there here some many most all one two experts "
-    "officials what who why how on monday tuesday wednesday thursday friday saturday sunday "
-    "january february march april may june july august september october november december".split()
+_COMMON_WORDS = _words(
+    """
+    the a an but and or so this that these those it its he she they we i you in on at for
+    with after before as if when while there here some many most all one two experts
+    officials what who why how on monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    """
 )
-_ORGANISATION_WORDS = set(
-    "command department ministry council institute institution university agency army forces "
-    "force corps party administration house congress senate pentagon government court "
-    "committee company group union organization organisation center centre times post news "
-    "press association bank fund office guard guards navy air states nations u.s us".split()
+_ORGANISATION_WORDS = _words(
+    """
+    command department ministry council institute institution university agency army forces
+    force corps party administration house congress senate pentagon government court
+    committee company group union organization organisation center centre times post news
+    press association bank fund office guard guards navy air states nations u.s us
+    """
 )

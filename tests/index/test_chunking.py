@@ -24,7 +24,9 @@ articles = st.lists(sentences, min_size=1, max_size=40).map(" ".join)
 def test_chunks_are_exact_slices_within_budget_and_cover_the_text(
     text: str, budget: int, overlap: int
 ) -> None:
-    chunker = Chunker(ChunkingSettings(chunk_tokens=32, overlap_tokens=overlap), word_offsets, budget)
+    chunker = Chunker(
+        ChunkingSettings(chunk_tokens=32, overlap_tokens=overlap), word_offsets, budget
+    )
     chunks = chunker.split(text)
     for chunk in chunks:
         assert text[chunk.start : chunk.end] == chunk.text

@@ -100,7 +100,10 @@ def test_bad_files_are_skipped_and_reported_while_the_rest_is_ingested(
     ],
 )
 def test_bad_paths_raise_and_change_nothing(
-    seeded_fake_assistant: Assistant, tmp_path: Path, make_path, message: str  # type: ignore[no-untyped-def]
+    seeded_fake_assistant: Assistant,
+    tmp_path: Path,
+    make_path,
+    message: str,  # type: ignore[no-untyped-def]
 ) -> None:
     empty = tmp_path / "empty-dir"
     empty.mkdir()

@@ -49,7 +49,9 @@ def test_retriever_returns_exact_passages_within_top_k(
 @pytest.mark.parametrize("name", RETRIEVERS)
 def test_retriever_respects_date_filters(dated_assistant: Assistant, name: str) -> None:
     retriever = RETRIEVERS[name](dated_assistant)
-    recent = retriever.retrieve("airstrikes targets harbour", 10, DateFilter(since=date(2024, 1, 1)))
+    recent = retriever.retrieve(
+        "airstrikes targets harbour", 10, DateFilter(since=date(2024, 1, 1))
+    )
     old = retriever.retrieve("airstrikes targets harbour", 10, DateFilter(until=date(2021, 1, 1)))
     assert recent and all(p.date >= "2024-01-01" for p in recent)
     assert old and all(p.date <= "2021-01-01" for p in old)
@@ -80,7 +82,9 @@ def test_answerer_cites_exact_spans_and_abstains_off_topic(
 
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9)
-sentence_st = st.lists(words, min_size=3, max_size=12).map(lambda ws: " ".join(ws).capitalize() + ".")
+sentence_st = st.lists(words, min_size=3, max_size=12).map(
+    lambda ws: " ".join(ws).capitalize() + "."
+)
 
 
 @given(

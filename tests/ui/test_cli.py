@@ -42,7 +42,9 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
         (("ingest", "no/such/dir"), "path does not exist: no/such/dir"),
     ],
 )
-def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_exits_2_with_one_line(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     result = rag(*args, home=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
@@ -64,7 +66,14 @@ def test_ingest_ask_json_and_status_with_the_real_model(tmp_path: Path) -> None:
     asked = rag("ask", "How many targets did the airstrikes hit?", "--json", home=tmp_path)
     assert asked.returncode == 0, asked.stderr
     payload = json.loads(asked.stdout)  # exactly one JSON object
-    assert set(payload) >= {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+    assert set(payload) >= {
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "passages",
+        "timings_ms",
+    }
     citation = payload["citations"][0]
     assert set(citation) >= {"n", "article_id", "title", "date", "source", "quote", "start", "end"}
     article_text = SEEDS.joinpath(Path(citation["source"]).name).read_text()
