@@ -100,7 +100,7 @@ def _recover(index: Index) -> int:
 
 def _plan(
     index: Index,
-    articles: Iterable[Article],
+    articles: Sequence[Article],
     files: Sequence[Path],
     prune: bool,
     report: IngestReport,
@@ -109,7 +109,7 @@ def _plan(
     owner_of_hash = index.catalog.ids_by_hash()
     seen_ids: dict[str, str] = {}
     planned: list[_Planned] = []
-    for article in articles:
+    for article in tqdm(articles, desc="chunking", unit="article", disable=None, leave=False):
         where = f"{article.source} ({article.id})"
         if article.id in seen_ids:
             report.skipped.append(
