@@ -238,6 +238,8 @@ def describe(error: BaseException, timeout_s: float) -> str:
         return f"cannot connect to the LLM endpoint ({shorten(str(error.__cause__ or error))})"
     if isinstance(error, LLMUnusable):
         return str(error)
+    if isinstance(error, ImportError):
+        return f"the llm extra is not installed (pip install 'newsrag[llm]'): {error}"
     return f"unusable reply ({name}: {shorten(str(error))})"
 
 
