@@ -109,7 +109,11 @@ def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
+# A sentence ends at . ! or ? before a capital, unless the word is an abbreviation
+# ("Feb. 2", "Mr. Lund", "U.S. Central Command").
+_SENTENCE_END = re.compile(
+    r"(?<![A-Z][a-z]\.)(?<![A-Z][a-z][a-z]\.)(?<!\b[A-Z]\.)(?<=[.!?])[\"'”’)]*\s+(?=[\"“(]?[A-Z])"
+)
 _STOP = frozenset(
     [
         "a",

@@ -81,8 +81,21 @@ def evaluate(
         settings = corpus_settings(corpus, settings, cache)
     pipelines = build_pipelines(settings, corpus, baselines, cache)
     scorer = SemanticScorer() if semantic else None
-    results: dict[str, Any] = {"meta": _meta(questions_path, corpus, top_k, settings, questions)}
-    results["pipelines"] = {}
+    meta = _meta(questions_path, corpus, top_k, settings, questions)
+    return run_all(pipelines, questions, top_k, scorer, meta, progress=progress)
+
+
+def run_all(
+    pipelines: list[Pipeline],
+    questions: list[Question],
+    top_k: int,
+    scorer: SemanticScorer | None,
+    meta: dict[str, Any],
+    *,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Every pipeline over every question: {"meta": ..., "pipelines": {name: ...}}."""
+    results: dict[str, Any] = {"meta": meta, "pipelines": {}}
     for pipeline in pipelines:
         results["pipelines"][pipeline.name] = run_pipeline(
             pipeline, questions, top_k, scorer, progress

@@ -51,12 +51,21 @@ def answer_markdown(text: str, turn: int, *, abstained: bool = False) -> str:
     parts.append(escape_markdown(text[last:]))
     body = "".join(parts)
     if abstained:
-        return f'<div class="rag-abstain">🛈 <em>No answer in the corpus.</em> {body}</div>'
+        return _boxed("rag-abstain", f"**No answer in the corpus.** {body}")
     return body
 
 
 def error_markdown(message: str) -> str:
-    return f'<div class="rag-error">⚠ {escape_markdown(message)}</div>'
+    return _boxed("rag-error", f"**Error:** {escape_markdown(message)}")
+
+
+def _boxed(css_class: str, markdown: str) -> str:
+    # The blank lines end the HTML block, so the Markdown inside is still rendered.
+    return f'<div class="{css_class}">\n\n{markdown}\n\n</div>'
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def highlighted(text: str, spans: Sequence[Span], *, focus: int | None = None) -> str:
@@ -181,7 +190,7 @@ def copy_text(answer: Answer) -> str:
 def status_markdown(status: Status) -> str:
     dates = f"{status.date_from} to {status.date_to}" if status.date_from else "no dated articles"
     return (
-        f"**{status.articles}** articles · **{status.chunks}** chunks  \n"
+        f"**{plural(status.articles, 'article')}** · **{plural(status.chunks, 'chunk')}**  \n"
         f"Dates: {escape_markdown(dates)}  \n"
         f"Model: `{status.model}` ({status.chunk_tokens}-token chunks)"
     )

@@ -13,9 +13,6 @@ import uvicorn
 from rag import Assistant
 from ui.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -28,7 +25,11 @@ def running_app(assistant: Assistant, timeout_s: float = 30.0) -> Iterator[str]:
     """Serve `assistant` at the yielded base URL until the block ends."""
     port = free_port()
     app = create_app(assistant, assistant.settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    # Open streams (the page's event stream, gradio_client's heartbeat) would hold up a
+    # graceful shutdown; a second is plenty for a test server.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

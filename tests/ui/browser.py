@@ -1,0 +1,75 @@
+"""Driving the chat page in headless Chromium (Debian's, never a downloaded one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Browser, Locator, Page, Playwright, Route
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BOT = "#rag-chat [data-testid='bot']"
+LOAD_TIMEOUT_MS = 30_000
+ANSWER_TIMEOUT_MS = 20_000
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@dataclass
+class ChatPage:
+    """A page on the chat that refuses (and records) any request not to the test server."""
+
+    page: Page
+    url: str
+    elsewhere: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, browser: Browser, url: str) -> ChatPage:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        chat = cls(page, url)
+        page.route("**/*", chat._only_the_server)
+        page.on("dialog", lambda dialog: (chat.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        page.wait_for_selector("#rag-question textarea", timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_function(
+            "() => !document.querySelector('#rag-status').innerText.includes('Loading')",
+            timeout=LOAD_TIMEOUT_MS,
+        )
+        return chat
+
+    def _only_the_server(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith((self.url, "data:", "blob:")):
+            route.continue_()
+        else:
+            self.elsewhere.append(url)
+            route.abort()
+
+    def bot_messages(self) -> int:
+        return self.page.locator(BOT).count()
+
+    def ask(self, question: str) -> str:
+        """Type `question`, press Send, wait for the whole answer; return its text."""
+        before = self.bot_messages()
+        self.page.fill("#rag-question textarea", question)
+        self.page.click("#rag-send")
+        self.wait_for_answer(before + 1)
+        return self.page.locator(BOT).nth(before).inner_text()
+
+    def wait_for_answer(self, count: int) -> None:
+        # The copy text is emptied while an answer streams and filled when it is complete.
+        self.page.wait_for_function(
+            """([selector, count]) => document.querySelectorAll(selector).length >= count
+                 && document.querySelector('#rag-copy-text textarea').value !== ''""",
+            arg=[BOT, count],
+            timeout=ANSWER_TIMEOUT_MS,
+        )
+
+    def last_bot(self) -> Locator:
+        return self.page.locator(BOT).last
+
+    def screenshot(self, path: str) -> None:
+        self.page.screenshot(path=path, full_page=True)
