@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 NO_ANSWER = "NO_ANSWER"
 MAX_HISTORY_TURNS = 6
 MAX_TURN_CHARS = 600
+# After a timeout or a refused connection, answer without the LLM for this long rather
+# than make every question (and its follow-up condensing) wait for it again.
+COOL_DOWN_S = 30.0
 
 ANSWER_SYSTEM_PROMPT = f"""\
 You answer questions about news articles using only the numbered passages you are given.
@@ -68,6 +71,7 @@ class LLMAnswerer:
         self._settings = settings
         self._fallback = fallback
         self._grounder = Grounder(analyzer or Analyzer(), idf or (lambda term: 1.0))
+        self._down: tuple[float, str] | None = None  # (until, why): the endpoint is unreachable
         if llm is not None:
             self.__dict__["llm"] = llm
 
@@ -150,9 +154,19 @@ class LLMAnswerer:
     def _chat(self, system: str, user: str) -> str:
         from llama_index.core.llms import ChatMessage
 
-        response = self.llm.chat(
-            [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
-        )
+        down = self._down
+        if down is not None and time.monotonic() < down[0]:
+            raise LLMUnusable(f"not tried: it {down[1]} less than {COOL_DOWN_S:g} s ago")
+        try:
+            response = self.llm.chat(
+                [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
+            )
+        except Exception as error:
+            if unreachable(error):
+                why = f"failed ({describe(error, self._settings.timeout_s)})"
+                self._down = (time.monotonic() + COOL_DOWN_S, why)
+            raise
+        self._down = None
         content = response.message.content
         if not isinstance(content, str) or not content.strip():
             raise LLMUnusable("empty reply")
@@ -224,6 +238,11 @@ def check_notes(checked: Sequence[CheckedClaim], n_passages: int) -> tuple[str, 
     if dropped:
         notes.append(f"dropped {dropped} sentence(s) of the LLM answer that no passage supports")
     return tuple(notes)
+
+
+def unreachable(error: BaseException) -> bool:
+    """A timeout or a refused connection (not an error status or a bad reply)."""
+    return type(error).__name__ in ("APITimeoutError", "APIConnectionError")
 
 
 def describe(error: BaseException, timeout_s: float) -> str:

@@ -17,6 +17,7 @@ import pytest
 
 from rag import Answer, Assistant, Settings
 from rag.answer import ExtractiveAnswerer
+from rag.answer import llm as llm_module
 from rag.answer.llm import CONDENSE_SYSTEM_PROMPT, LLMAnswerer
 from rag.followup import retrieval_query
 from rag.retrieval import DateFilter, KeywordRetriever
@@ -272,6 +273,28 @@ def test_a_slow_model_is_abandoned_after_timeout_s(
     assert time.monotonic() - started < 3.0
     assert answer.answered_by == "extractive"
     assert answer.notes[-1] == "llm failed: timed out after 0.5 s; answered extractively"
+
+
+def test_after_a_timeout_the_llm_rests_before_it_is_tried_again(
+    seeded_fake_assistant: Assistant,
+    fake_llm: FakeLLMServer,
+    passages: list[Passage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(llm_module, "COOL_DOWN_S", 1.0)
+    answerer = make_answerer(seeded_fake_assistant, fake_llm.base_url, timeout_s=0.3)
+    fake_llm.push(Slow(10.0), Reply(f"{GOOD_CLAIM} [1]."))
+    answerer.answer(QUESTION, passages)
+
+    started = time.monotonic()
+    resting = answerer.answer(QUESTION, passages)
+    assert time.monotonic() - started < 0.3
+    assert resting.answered_by == "extractive"
+    assert "not tried: it failed (timed out after 0.3 s)" in resting.notes[-1]
+    assert len(fake_llm.requests) == 1
+
+    time.sleep(1.1)
+    assert answerer.answer(QUESTION, passages).answered_by == "llm"
 
 
 def test_an_unreachable_or_unconfigured_endpoint_gives_the_extractive_answer(
