@@ -129,7 +129,7 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         return ModelList(data=[ModelOut(id=MODEL_NAME)])
 
     @router.get(
-        "/v1/articles/{article_id}",
+        "/v1/articles/{article_id:path}",
         response_model=ArticleOut,
         responses={**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}},
         dependencies=secured,

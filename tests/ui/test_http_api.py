@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import openai
@@ -404,3 +407,15 @@ def test_rag_serve_refuses_a_public_address_without_a_key(settings: Settings) ->
 
     with pytest.raises(InputError, match=r"0\.0\.0\.0.*RAG_API_KEY"):
         serve(settings, host="0.0.0.0", port=1, ingest=False)
+
+
+def test_article_ids_with_slashes_and_odd_characters(
+    seeded_fake_assistant: Assistant, client: TestClient, tmp_path: Path
+) -> None:
+    odd_id = "wire/2024/01 #7?x"
+    record = {"id": odd_id, "title": "Odd", "date": "2024-01-05", "text": "A short wire story."}
+    (tmp_path / "wire.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    seeded_fake_assistant.ingest([tmp_path / "wire.jsonl"])
+    response = client.get(f"/v1/articles/{quote(odd_id, safe='')}")
+    assert response.status_code == 200
+    assert response.json()["id"] == odd_id and response.json()["title"] == "Odd"
