@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Browser, Locator, Page, Playwright, Route
+from playwright.sync_api import Browser, Dialog, Locator, Page, Playwright, Route
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -31,7 +31,7 @@ class ChatPage:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         chat = cls(page, url)
         page.route("**/*", chat._only_the_server)
-        page.on("dialog", lambda dialog: (chat.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", chat._dialog)
         page.goto(url)
         page.wait_for_selector("#rag-question textarea", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_function(
@@ -39,6 +39,10 @@ class ChatPage:
             timeout=LOAD_TIMEOUT_MS,
         )
         return chat
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def _only_the_server(self, route: Route) -> None:
         url = route.request.url
