@@ -44,7 +44,8 @@ def write_report(
         "",
         f"{meta['n_questions']} questions ({meta['n_unanswerable']} unanswerable), "
         f"top_k={meta['top_k']}, corpus `{meta['corpus'] or meta['home']}`, retrieval "
-        f"mode `{meta['retrieval']['mode']}`, commit `{meta['git_commit']}`, {meta['created']}. "
+        f"mode `{meta['retrieval']['mode']}`, {_answer_settings(meta)}"
+        f"commit `{meta['git_commit']}`, {meta['created']}. "
         "Values are shares of questions (latency in ms) with 95% bootstrap intervals; "
         "a score is computed over the questions it applies to (n).",
         "",
@@ -72,6 +73,17 @@ def write_report(
     if plots:
         parts += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _answer_settings(meta: dict[str, Any]) -> str:
+    """The settings abstention depends on, so its precision/recall come with their threshold."""
+    answer = meta.get("answer")
+    if not answer:
+        return ""
+    return (
+        f"answerer `{answer.get('mode')}` abstaining below min_coverage="
+        f"{answer.get('min_coverage')}, "
+    )
 
 
 def fmt(entry: dict[str, Any] | None, *, interval: bool = True) -> str:
