@@ -16,6 +16,7 @@ def serve(
     from ui.app import create_app
     from ui.cli import format_report
     from ui.http_api import check_bind
+    from ui.render import plural
 
     check_bind(host or settings.server.host, settings)  # before the slow part
     assistant = Assistant(settings)
@@ -38,6 +39,7 @@ def serve(
         return 1
     host = host or settings.server.host
     port = port or settings.server.port
-    print(f"{status.articles} articles, {status.chunks} chunks; chat at http://{host}:{port}/")
+    counts = f"{plural(status.articles, 'article')}, {plural(status.chunks, 'chunk')}"
+    print(f"{counts}; chat at http://{host}:{port}/")
     uvicorn.run(create_app(assistant, settings), host=host, port=port, log_level="warning")
     return 0
