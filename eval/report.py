@@ -51,6 +51,7 @@ def write_report(
         "",
         "## Scores",
         "",
+        *_pipeline_notes(results),
         overall_table(results),
         "",
         "## Retrieval at the same number of words",
@@ -73,6 +74,21 @@ def write_report(
     if plots:
         parts += ["", "## Plots", ""] + [f"![{p.stem}]({p.name})" for p in plots]
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+PIPELINE_NOTES = {
+    "newsrag": "the assistant as configured (question `date` passed as `until`, `history` passed)",
+    "bm25": "the same assistant with `retrieval.mode=bm25` (same chunks, answerer, date filter)",
+    "dense": "the same assistant with `retrieval.mode=dense` (same chunks, answerer, date filter)",
+    "textbook": "llama-index VectorStoreIndex, default SentenceSplitter (1,024 tokens), MiniLM "
+    "via HuggingFaceEmbedding, ChromaVectorStore, retriever only: no date filter, no history, "
+    "never abstains; its answer is the top-k sentence sharing most words with the question",
+}
+
+
+def _pipeline_notes(results: dict[str, Any]) -> list[str]:
+    notes = [f"- **{n}**: {PIPELINE_NOTES[n]}" for n in results["pipelines"] if n in PIPELINE_NOTES]
+    return [*notes, ""] if len(notes) > 1 else []
 
 
 def _answer_settings(meta: dict[str, Any]) -> str:
