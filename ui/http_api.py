@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
@@ -70,8 +71,22 @@ class ApiError(Exception):
         self.status, self.message, self.kind, self.param = status, message, kind, param
 
 
+class AnyText(Convertor[str]):
+    """A path segment that may hold anything, `/` and newlines too: article ids are
+    free text (a `.jsonl` line's `id`), and the built-in `path` stops at a newline."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     """The `/v1` routes and `/healthz`, answering from `assistant`."""
+    register_url_convertor("anytext", AnyText())
     key = settings.api_key or None
     router = APIRouter(route_class=_gated_route(key, settings.server.max_body_bytes))
     # Documents the bearer scheme in /openapi.json (and the Authorize button of /docs);
@@ -123,13 +138,19 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
             )
         return completion(answer, body.model)
 
-    @router.get("/v1/models", response_model=ModelList, dependencies=secured, tags=["openai"])
+    @router.get(
+        "/v1/models",
+        response_model=ModelList,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["openai"],
+    )
     def models() -> ModelList:
         """The one model, for OpenAI front ends that list models first."""
         return ModelList(data=[ModelOut(id=MODEL_NAME)])
 
     @router.get(
-        "/v1/articles/{article_id:path}",
+        "/v1/articles/{article_id:anytext}",
         response_model=ArticleOut,
         responses={**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}},
         dependencies=secured,
