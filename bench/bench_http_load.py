@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_http_load.py            # 16 clients x 25 questions
 
 Starts `rag serve` (the real MiniLM model over seeds/, in a fresh index) on a free
-loopback port, asks the 25 questions once with a single client, then with 16
+loopback port, asks the 25 questions four times with a single client, then with 16
 concurrent clients (each with its own connection, each asking all 25, starting at a
 different one), and stops the server by its PID. Any non-200 answer is an error; the
 script exits 1 if there was one. Latencies are per request, as the client sees them.
@@ -106,10 +106,12 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
             server.wait()
 
 
-async def client_run(base: str, offset: int, latencies: list[float], errors: list[str]) -> None:
-    """Ask every question once, starting at `offset`, over one keep-alive connection."""
+async def client_run(
+    base: str, offset: int, rounds: int, latencies: list[float], errors: list[str]
+) -> None:
+    """Ask every question `rounds` times, starting at `offset`, over one keep-alive connection."""
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-        for i in range(len(QUESTIONS)):
+        for i in range(rounds * len(QUESTIONS)):
             question = QUESTIONS[(offset + i) % len(QUESTIONS)]
             started = time.perf_counter()
             try:
@@ -122,11 +124,11 @@ async def client_run(base: str, offset: int, latencies: list[float], errors: lis
             latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def load(base: str, clients: int) -> dict[str, Any]:
+async def load(base: str, clients: int, rounds: int = 1) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
     started = time.perf_counter()
-    await asyncio.gather(*(client_run(base, c, latencies, errors) for c in range(clients)))
+    await asyncio.gather(*(client_run(base, c, rounds, latencies, errors) for c in range(clients)))
     wall = time.perf_counter() - started
     return {
         "clients": clients,
@@ -164,7 +166,8 @@ def main() -> int:
         wait_ready(server, base)
         status = httpx.get(f"{base}/v1/status", timeout=30).json()
         asyncio.run(load(base, 1))  # warm-up: the model and the index load on first use
-        single = asyncio.run(load(base, 1))
+        # Four rounds, so the single-client figure rests on 100 requests too.
+        single = asyncio.run(load(base, 1, rounds=4))
         concurrent = asyncio.run(load(base, args.clients))
     finally:
         stop_server(server)
