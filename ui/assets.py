@@ -19,7 +19,7 @@ CSS = """
 .rag-error { border-left: 4px solid #dc2626; background: #fef2f2; color: #7f1d1d;
   padding: 6px 10px; border-radius: 6px; }
 a.rag-marker { font-weight: 600; text-decoration: none; color: #2563eb; cursor: pointer; }
-mark.rag-hl { background: #fde68a; color: inherit; padding: 0 1px; border-radius: 2px; }
+mark.rag-hl { background: #fde68a; color: #111827; padding: 0 1px; border-radius: 2px; }
 mark.rag-focus { background: #fbbf24; outline: 2px solid #d97706; }
 .rag-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 8px 10px; margin: 6px 0; }
 .rag-title { font-weight: 600; }

@@ -29,6 +29,9 @@ STREAM_DELAY_S = 0.02
 _PICK = re.compile(r"^(\d+)-(\d+)")
 _WORDS = re.compile(r"\S+\s*")
 Messages = list[dict[str, Any]]
+# One entry per question asked, None where it got an error instead of an answer, so
+# that answers[i] belongs to the i-th user message of the chat.
+Answers = list[Answer | None]
 
 EMPTY_SOURCES = '<p class="rag-meta">Sources of the selected answer appear here.</p>'
 EMPTY_ARTICLE = '<p class="rag-meta">Click a [n] marker or a source to read its article.</p>'
@@ -45,11 +48,11 @@ class ChatSession:
         self,
         question: str,
         messages: Messages,
-        answers: list[Answer],
+        answers: Answers,
         top_k: float,
         since: str,
         until: str,
-    ) -> Iterator[tuple[Messages, list[Answer], str, str, str]]:
+    ) -> Iterator[tuple[Messages, Answers, str, str, str]]:
         """Stream the answer into the chat; then fill the sources panel and the copy text."""
         question = (question or "").strip()
         if not question:
@@ -68,12 +71,13 @@ class ChatSession:
             )
         except RagError as exc:
             messages.append({"role": "assistant", "content": render.error_markdown(str(exc))})
-            yield messages, answers, gr.skip(), gr.skip(), ""
+            yield messages, [*answers, None], gr.skip(), gr.skip(), ""
             return
         except Exception:
             log.exception("answering %r failed", question)
             error = render.error_markdown("Something went wrong while answering; see the log.")
-            yield [*messages, {"role": "assistant", "content": error}], answers, "", "", ""
+            messages.append({"role": "assistant", "content": error})
+            yield messages, [*answers, None], gr.skip(), gr.skip(), ""
             return
         for prefix in stream_prefixes(answer.text):
             content = render.answer_markdown(prefix, turn, abstained=answer.abstained)
@@ -99,15 +103,15 @@ class ChatSession:
         return found
 
     # --- reading ------------------------------------------------------------------------
-    def open_citation(self, pick: str, answers: list[Answer]) -> tuple[str, str]:
+    def open_citation(self, pick: str, answers: Answers) -> tuple[str, str]:
         """`pick` is 'turn-n-click': show answer `turn`'s sources and citation n's article."""
         match = _PICK.match(pick or "")
         if not match:
             return gr.skip(), gr.skip()
         turn, n = int(match.group(1)), int(match.group(2))
-        if turn >= len(answers):
+        answer = answers[turn] if turn < len(answers) else None
+        if answer is None:
             return gr.skip(), gr.skip()
-        answer = answers[turn]
         citation = next((c for c in answer.citations if c.n == n), None)
         sources = render.sources_html(answer, turn, self.contexts(answer))
         if citation is None:
@@ -119,13 +123,13 @@ class ChatSession:
         spans = [span(c) for c in answer.citations if c.article_id == citation.article_id]
         return sources, render.article_html(article, spans, focus=n)
 
-    def select_answer(self, answers: list[Answer], evt: gr.SelectData) -> tuple[str, str]:
+    def select_answer(self, answers: Answers, evt: gr.SelectData) -> tuple[str, str]:
         """Clicking an answer in the chat shows its sources."""
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
-        turn = index // 2
-        if evt.value is None or not 0 <= turn < len(answers):
+        turn = index // 2  # every question gets exactly one reply
+        answer = answers[turn] if 0 <= turn < len(answers) else None
+        if answer is None:
             return gr.skip(), gr.skip()
-        answer = answers[turn]
         return render.sources_html(answer, turn, self.contexts(answer)), render.copy_text(answer)
 
     # --- the corpus ---------------------------------------------------------------------
@@ -158,9 +162,9 @@ class ChatSession:
         return render.report_markdown(report, names), status, samples, None
 
 
-def history(answers: list[Answer]) -> list[Turn]:
+def history(answers: Answers) -> list[Turn]:
     turns: list[Turn] = []
-    for answer in answers:
+    for answer in filter(None, answers):
         turns += [Turn("user", answer.question), Turn("assistant", answer.text)]
     return turns
 
@@ -208,7 +212,7 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
                     height=480,
                     latex_delimiters=[],
                     feedback_options=None,
-                    buttons=["copy"],
+                    buttons=[],  # a message's own copy would copy its markup
                     placeholder="Ask a question about the articles in the index.",
                 )
                 with gr.Row():
@@ -266,12 +270,14 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
         ).then(None, js=assets.SCROLL_JS)
         chat.select(session.select_answer, answers, [sources, copy_text], api_visibility="private")
         copy.click(None, copy_text, None, js=assets.COPY_JS)
-        clear.click(
-            lambda: ([], [], EMPTY_SOURCES, EMPTY_ARTICLE, ""),
-            None,
-            [chat, answers, sources, article, copy_text],
-            api_visibility="private",
-        )
+        reset = [chat, answers, sources, article, copy_text]
+        for cleared in (clear.click, chat.clear):  # our button and the chat's own bin icon
+            cleared(
+                lambda: ([], [], EMPTY_SOURCES, EMPTY_ARTICLE, ""),
+                None,
+                reset,
+                api_visibility="private",
+            )
         add.click(
             session.upload, files, [report, status, examples, files], api_visibility="private"
         )

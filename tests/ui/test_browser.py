@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from rag import Assistant
-from tests.ui.browser import ChatPage, launch
+from tests.ui.browser import BOT, ChatPage, launch
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
@@ -92,6 +92,9 @@ def test_a_follow_up_question_uses_the_conversation(chat: ChatPage, tmp_path: Pa
     follow_up = chat.ask("And what did he say about Gaza?")
     assert chat.bot_messages() == 2
     assert "Gaza" in follow_up and "[1]" in follow_up
+    assert "Gaza" in chat.page.locator("#rag-sources mark").first.inner_text()
+    chat.page.locator(BOT).first.click(position={"x": 20, "y": 10})  # the earlier answer
+    chat.page.locator("#rag-sources mark", has_text="Aron Lund").wait_for(timeout=10_000)
     chat.screenshot(str(tmp_path / "follow-up.png"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 from rag import Assistant
@@ -58,6 +59,20 @@ def test_opening_a_citation_highlights_its_span(seeded_fake_assistant: Assistant
     citation = answers[0].citations[0]
     assert 'id="rag-focus"' in article and citation.quote in article
     assert "<mark" in sources
+
+
+def test_answers_stay_aligned_with_questions_after_an_error(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    failed = ask(session, QUESTION, since="not a date")[-1][1]
+    assert failed == [None]
+    messages, answers = ask(session, QUESTION, answers=failed)[-1][:2]
+    assert "#cite-1-1" in messages[-1]["content"]
+    sources, article = session.open_citation("1-1-1", answers)
+    assert 'id="rag-focus"' in article and "<mark" in sources
+    assert session.open_citation("0-1-2", answers) == (gr.skip(), gr.skip())
+    assert len(chat.history(answers)) == 2
 
 
 @pytest.mark.parametrize("pick", ["", "x", "5-1-1", "0-9-1"])
