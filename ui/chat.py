@@ -17,7 +17,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, Assistant, Citation, InputError, RagError, Turn
+from rag import Answer, Assistant, Citation, InputError, RagError, Status, Turn
 from ui import assets, render
 from ui.examples import example_questions
 from ui.uploads import add_uploads
@@ -42,6 +42,7 @@ class ChatSession:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self._examples: tuple[Status, list[str]] | None = None
 
     # --- asking -------------------------------------------------------------------------
     def respond(
@@ -135,11 +136,17 @@ class ChatSession:
     # --- the corpus ---------------------------------------------------------------------
     def corpus(self) -> tuple[str, Any]:
         try:
-            status = render.status_markdown(self.assistant.status())
+            status = self.assistant.status()
         except RagError as exc:
             return render.error_markdown(str(exc)), gr.skip()
-        samples = [[q] for q in example_questions(self.assistant)]
-        return status, gr.Dataset(samples=samples)
+        samples = [[q] for q in self.examples(status)]
+        return render.status_markdown(status), gr.Dataset(samples=samples)
+
+    def examples(self, status: Status) -> list[str]:
+        """Example questions, worked out again only when the index has changed."""
+        if self._examples is None or self._examples[0] != status:
+            self._examples = (status, example_questions(self.assistant))
+        return self._examples[1]
 
     def upload(
         self, files: list[str] | None, progress: gr.Progress | None = None

@@ -121,6 +121,26 @@ def test_examples_come_from_the_corpus_and_get_answers(seeded_fake_assistant: As
     assert all(not seeded_fake_assistant.ask(q).abstained for q in examples)
 
 
+def test_examples_are_worked_out_again_only_after_the_index_changes(
+    seeded_fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    first = session.examples(seeded_fake_assistant.status())
+    assert session.examples(seeded_fake_assistant.status()) is first
+    extra = tmp_path / "extra.txt"
+    extra.write_text("date 2024-03-01\n\nThe river rose, said Maria Lopez, on March 1.\n")
+    seeded_fake_assistant.ingest([extra])
+    assert session.examples(seeded_fake_assistant.status()) is not first
+
+
+def test_a_date_range_without_articles_abstains(seeded_fake_assistant: Assistant) -> None:
+    messages, answers, sources = ask(
+        chat.ChatSession(seeded_fake_assistant), QUESTION, since="2030-01-01"
+    )[-1][:3]
+    assert answers[0] is not None and answers[0].abstained
+    assert "rag-abstain" in messages[-1]["content"] and "<mark" not in sources
+
+
 def test_candidate_questions_skip_sentence_openers() -> None:
     text = "For Iran, the aim is clear, said Aron Lund. Strikes began on Feb. 2 at dawn."
     assert candidate_questions(text) == ["Who is Aron Lund?", "What happened on Feb. 2?"]
