@@ -13,13 +13,14 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import gradio as gr
 
 from rag import Answer, Assistant, Citation, InputError, RagError, Status, Turn
 from ui import assets, render
 from ui.examples import example_questions
+from ui.page import EMPTY_ARTICLE, EMPTY_SOURCES, Page, layout
 from ui.uploads import add_uploads
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,10 @@ STREAM_DELAY_S = 0.02
 _PICK = re.compile(r"^(\d+)-(\d+)")
 _WORDS = re.compile(r"\S+\s*")
 Messages = list[dict[str, Any]]
+PRIVATE: Final = "private"  # events the page uses, left out of the API docs
 # One entry per question asked, None where it got an error instead of an answer, so
 # that answers[i] belongs to the i-th user message of the chat.
 Answers = list[Answer | None]
-
-EMPTY_SOURCES = '<p class="rag-meta">Sources of the selected answer appear here.</p>'
-EMPTY_ARTICLE = '<p class="rag-meta">Click a [n] marker or a source to read its article.</p>'
 
 
 class ChatSession:
@@ -210,85 +209,9 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
     session = ChatSession(assistant)
     with gr.Blocks(title="newsrag: ask the news") as demo:
         answers = gr.State([])
-        gr.Markdown("## Ask the news archive\nAnswers quote the articles; click a [n] to read.")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5):
-                chat = gr.Chatbot(
-                    elem_id="rag-chat",
-                    label="Chat",
-                    height=480,
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    buttons=[],  # a message's own copy would copy its markup
-                    placeholder="Ask a question about the articles in the index.",
-                )
-                with gr.Row():
-                    question = gr.Textbox(
-                        elem_id="rag-question",
-                        show_label=False,
-                        placeholder="e.g. Who was killed on January 28?",
-                        scale=6,
-                        max_length=2000,
-                    )
-                    send = gr.Button("Send", variant="primary", elem_id="rag-send", scale=1)
-                examples = gr.Dataset(
-                    components=[question],
-                    samples=[],
-                    label="Example questions",
-                    elem_id="rag-examples",
-                )
-                with gr.Row():
-                    copy = gr.Button("Copy answer with sources", size="sm", elem_id="rag-copy")
-                    clear = gr.Button("Clear conversation", size="sm", elem_id="rag-clear")
-                with gr.Accordion("Filters", open=False):
-                    with gr.Row():
-                        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-since")
-                        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-until")
-                    top_k = gr.Slider(1, 20, value=5, step=1, label="Passages used")
-            with gr.Column(scale=4):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(EMPTY_SOURCES, elem_id="rag-sources", js_on_load=None)
-                gr.Markdown("### Article")
-                article = gr.HTML(EMPTY_ARTICLE, elem_id="rag-article", js_on_load=None)
-        with gr.Accordion("Corpus", open=True, elem_id="rag-corpus"), gr.Row():
-            with gr.Column(scale=2):
-                status = gr.Markdown("Loading…", elem_id="rag-status")
-                report = gr.Markdown(elem_id="rag-report")
-            with gr.Column(scale=3):
-                files = gr.File(
-                    label="Add articles (.txt, .md, .jsonl)",
-                    file_count="multiple",
-                    file_types=[".txt", ".md", ".jsonl"],
-                    elem_id="rag-upload",
-                )
-                add = gr.Button("Add to the index", elem_id="rag-add")
-        pick = gr.Textbox(visible="hidden", elem_id="rag-pick")
-        copy_text = gr.Textbox(visible="hidden", elem_id="rag-copy-text")
-
-        ask_inputs = [question, chat, answers, top_k, since, until]
-        ask_outputs = [chat, answers, sources, copy_text, question]
-        for trigger in (send.click, question.submit):
-            trigger(session.respond, ask_inputs, ask_outputs, api_visibility="private")
-        examples.click(lambda sample: sample[0], examples, question, api_visibility="private").then(
-            session.respond, ask_inputs, ask_outputs, api_visibility="private"
-        )
-        pick.change(
-            session.open_citation, [pick, answers], [sources, article], api_visibility="private"
-        ).then(None, js=assets.SCROLL_JS)
-        chat.select(session.select_answer, answers, [sources, copy_text], api_visibility="private")
-        copy.click(None, copy_text, None, js=assets.COPY_JS)
-        reset = [chat, answers, sources, article, copy_text]
-        for cleared in (clear.click, chat.clear):  # our button and the chat's own bin icon
-            cleared(
-                lambda: ([], [], EMPTY_SOURCES, EMPTY_ARTICLE, ""),
-                None,
-                reset,
-                api_visibility="private",
-            )
-        add.click(
-            session.upload, files, [report, status, examples, files], api_visibility="private"
-        )
-        demo.load(session.corpus, None, [status, examples], api_visibility="private")
+        page = layout()
+        _wire(session, page, answers)
+        demo.load(session.corpus, None, [page.status, page.examples], api_visibility="private")
 
         def ask(
             question: str,
@@ -303,3 +226,34 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
 
         gr.api(ask, api_name="ask")
     return demo
+
+
+def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
+    """The page's events; none of them but `/ask` is part of the public API."""
+    ask_inputs = [page.question, page.chat, answers, page.top_k, page.since, page.until]
+    ask_outputs = [page.chat, answers, page.sources, page.copy_text, page.question]
+    for trigger in (page.send.click, page.question.submit):
+        trigger(session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE)
+    page.examples.click(_first, page.examples, page.question, api_visibility=PRIVATE).then(
+        session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE
+    )
+    opened = [page.sources, page.article]
+    page.pick.change(
+        session.open_citation, [page.pick, answers], opened, api_visibility=PRIVATE
+    ).then(None, js=assets.SCROLL_JS)
+    selected = [page.sources, page.copy_text]
+    page.chat.select(session.select_answer, answers, selected, api_visibility=PRIVATE)
+    page.copy.click(None, page.copy_text, None, js=assets.COPY_JS)
+    reset = [page.chat, answers, page.sources, page.article, page.copy_text]
+    for cleared in (page.clear.click, page.chat.clear):  # our button and the chat's bin icon
+        cleared(_cleared, None, reset, api_visibility=PRIVATE)
+    uploaded = [page.report, page.status, page.examples, page.files]
+    page.add.click(session.upload, page.files, uploaded, api_visibility=PRIVATE)
+
+
+def _first(sample: list[str]) -> str:
+    return sample[0]
+
+
+def _cleared() -> tuple[Messages, Answers, str, str, str]:
+    return [], [], EMPTY_SOURCES, EMPTY_ARTICLE, ""
