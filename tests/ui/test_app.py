@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,8 +46,18 @@ def test_api_errors_are_data_not_tracebacks(url: str) -> None:
     assert result["error_type"] == "InputError" and "empty" in result["error"]
 
 
-def test_the_page_is_served_and_files_outside_it_are_not(url: str) -> None:
+def test_the_page_is_served_and_files_outside_it_are_not(
+    url: str, seeded_fake_assistant: Assistant
+) -> None:
     assert httpx.get(url).status_code == 200
-    for path in ("gradio_api/file=/etc/passwd", "file=/etc/passwd", "../../etc/passwd"):
-        response = httpx.get(url + path)
-        assert response.status_code >= 400 or "root:" not in response.text, path
+    home = seeded_fake_assistant.settings.home.resolve()
+    secret = home / "uploads" / "secret.txt"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text("date 2024-01-01\n\nroot: the secret upload\n")
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    for target in ("/etc/passwd", str(secret), str(pyproject), "pyproject.toml"):
+        for path in (f"gradio_api/file={target}", f"file={target}"):
+            response = httpx.get(url + path)
+            assert response.status_code >= 400, path
+    response = httpx.get(url + "../../etc/passwd")
+    assert "root:" not in response.text
