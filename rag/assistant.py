@@ -21,6 +21,7 @@ from index.embedding import Embedder
 from index.ingest import IngestReport, Progress, ingest
 from index.store import Index, open_index
 from rag.answer import Answerer, ExtractiveAnswerer
+from rag.answer.base import FollowUpCondenser
 from rag.errors import InputError, NotReadyError
 from rag.followup import retrieval_query
 from rag.retrieval import DateFilter, DenseRetriever, HybridRetriever, KeywordRetriever, Retriever
@@ -118,8 +119,10 @@ class Assistant:
                 f"the index at {self.index.home} is empty: run `rag ingest PATH` first"
             )
         # An LLM answerer condenses a follow-up itself; otherwise the rule-based query.
-        condense = getattr(self.answerer, "condense", None) if turns else None
-        query = condense(question, turns) if condense else retrieval_query(question, turns)
+        if turns and isinstance(self.answerer, FollowUpCondenser):
+            query = self.answerer.condense(question, turns)
+        else:
+            query = retrieval_query(question, turns)
         passages = self.retriever.retrieve(query, k, filters)
         retrieved = time.perf_counter()
         answer = self.answerer.answer(question, passages, turns)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from rag.types import Answer, Passage, Turn
 
@@ -12,6 +12,13 @@ class Answerer(Protocol):
     def answer(
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
     ) -> Answer: ...
+
+
+@runtime_checkable
+class FollowUpCondenser(Protocol):
+    """An answerer that can also rewrite a follow-up into a standalone search query."""
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str: ...
 
 
 def abstention_text(question: str) -> str:

@@ -7,6 +7,7 @@ it appears in; it needs no score calibration between BM25 and cosine.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rag.retrieval.base import NO_FILTER, DateFilter, Retriever
 from rag.types import Passage
@@ -27,10 +28,4 @@ class HybridRetriever:
                 fused[passage.chunk_id] = fused.get(passage.chunk_id, 0.0) + 1.0 / (self._k + rank)
                 by_id.setdefault(passage.chunk_id, passage)
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[:top_k]
-        return [_with_score(by_id[chunk_id], fused[chunk_id]) for chunk_id in ranked]
-
-
-def _with_score(passage: Passage, score: float) -> Passage:
-    from dataclasses import replace
-
-    return replace(passage, score=score)
+        return [replace(by_id[chunk_id], score=fused[chunk_id]) for chunk_id in ranked]
