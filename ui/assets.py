@@ -14,10 +14,11 @@ _FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"]
 _MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]
 
 CSS = """
-.rag-abstain { border-left: 4px solid #d97706; background: #fffbeb; color: #78350f;
-  padding: 6px 10px; border-radius: 6px; }
-.rag-error { border-left: 4px solid #dc2626; background: #fef2f2; color: #7f1d1d;
-  padding: 6px 10px; border-radius: 6px; }
+/* Translucent fills and inherited text colour read well in light and dark mode. */
+.rag-abstain { border-left: 4px solid #d97706; background: rgba(217, 119, 6, 0.14);
+  padding: 2px 10px; border-radius: 6px; font-style: italic; }
+.rag-error { border-left: 4px solid #dc2626; background: rgba(220, 38, 38, 0.14);
+  padding: 2px 10px; border-radius: 6px; }
 a.rag-marker { font-weight: 600; text-decoration: none; color: #2563eb; cursor: pointer; }
 mark.rag-hl { background: #fde68a; color: #111827; padding: 0 1px; border-radius: 2px; }
 mark.rag-focus { background: #fbbf24; outline: 2px solid #d97706; }
@@ -27,7 +28,7 @@ mark.rag-focus { background: #fbbf24; outline: 2px solid #d97706; }
 .rag-context { margin-top: 4px; line-height: 1.45; }
 a.rag-open { font-weight: 600; color: #2563eb; text-decoration: none; cursor: pointer; }
 a.rag-open-link { display: inline-block; margin-top: 4px; font-size: 0.85em; }
-.rag-note { color: #92400e; font-style: italic; }
+.rag-note { color: #d97706; font-style: italic; }
 .rag-sources { max-height: 380px; overflow-y: auto; padding-right: 4px; }
 .rag-article-text { white-space: pre-wrap; line-height: 1.5; max-height: 460px;
   overflow-y: auto; padding-right: 6px; }
@@ -52,10 +53,20 @@ ON_LOAD_JS = """
 
 SCROLL_JS = """
 () => {
+  // Scroll the article panel, not the page, so the chat stays where the reader left it.
   const show = (tries) => {
     const mark = document.querySelector("#rag-article #rag-focus");
-    if (mark) mark.scrollIntoView({ block: "center", behavior: "instant" });
-    else if (tries > 0) setTimeout(() => show(tries - 1), 50);
+    const box = document.querySelector("#rag-article .rag-article-text");
+    if (!mark || !box) {
+      if (tries > 0) setTimeout(() => show(tries - 1), 50);
+      return;
+    }
+    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += offset - box.clientHeight / 3;
+    const panel = box.getBoundingClientRect();
+    if (panel.top < 0 || panel.bottom > window.innerHeight) {
+      box.scrollIntoView({ block: "nearest" });
+    }
   };
   show(20);
 }
