@@ -30,6 +30,7 @@ STREAM_DELAY_S = 0.02
 _PICK = re.compile(r"^(\d+)-(\d+)")
 _WORDS = re.compile(r"\S+\s*")
 Messages = list[dict[str, Any]]
+UPLOAD_PROGRESS = gr.Progress()  # a Progress default is what makes Gradio track a handler
 PRIVATE: Final = "private"  # events the page uses, left out of the API docs
 # One entry per question asked, None where it got an error instead of an answer, so
 # that answers[i] belongs to the i-th user message of the chat.
@@ -148,9 +149,9 @@ class ChatSession:
         return self._examples[1]
 
     def upload(
-        self, files: list[str] | None, progress: gr.Progress | None = None
+        self, files: list[str] | None, progress: gr.Progress = UPLOAD_PROGRESS
     ) -> tuple[str, str, Any, None]:
-        progress = progress or gr.Progress()
+        """Copy the uploaded files under the index home and ingest them, with a progress bar."""
         uploads = [(Path(f), Path(f).name) for f in files or []]
 
         def step(done: int, total: int) -> None:

@@ -103,6 +103,16 @@ def test_uploads_land_in_the_home_and_report_what_was_skipped(
     assert all(Path(p).parent == uploads_dir(fake_assistant) for p in names)
 
 
+def test_the_upload_handler_reports_in_the_page(fake_assistant: Assistant, tmp_path: Path) -> None:
+    session = chat.ChatSession(fake_assistant)
+    report, *_ = session.upload(None)
+    assert "rag-error" in report and "choose" in report
+    article = tmp_path / "otter.txt"
+    article.write_text("date 2024-03-01\n\nThe otter Bob swam 12 miles on Monday.\n")
+    report, status, _, cleared = session.upload([str(article)])
+    assert report.startswith("Added 1") and "1 article" in status and cleared is None
+
+
 @pytest.mark.parametrize(
     ("name", "safe"),
     [
