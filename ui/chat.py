@@ -153,8 +153,10 @@ class ChatSession:
     ) -> tuple[str, str, Any, None]:
         """Copy the uploaded files under the index home and ingest them, with a progress bar."""
         uploads = [(Path(f), Path(f).name) for f in files or []]
+        progress(0.0, desc=f"Reading {len(uploads)} file(s)")
 
         def step(done: int, total: int) -> None:
+            # Called once per embedding batch, so a small upload jumps straight to done.
             progress((done, total), desc="Embedding", unit="chunks")
 
         try:
