@@ -39,6 +39,11 @@ def test_input_errors_and_an_empty_index_become_messages(fake_assistant: Assista
     assert "rag-error" in empty_index and "empty" in empty_index
 
 
+def test_the_corpus_panel_of_an_empty_index(fake_assistant: Assistant) -> None:
+    status, examples = chat.ChatSession(fake_assistant).corpus()
+    assert "0 articles" in status and examples.samples == []
+
+
 def test_a_bad_date_is_reported_in_the_chat(seeded_fake_assistant: Assistant) -> None:
     last = ask(chat.ChatSession(seeded_fake_assistant), QUESTION, since="10/02/2024")[-1]
     assert "rag-error" in last[0][-1]["content"] and "since" in last[0][-1]["content"]
