@@ -61,11 +61,10 @@ def corpus_settings(corpus: Path, settings: Settings, root: Path | None = None) 
         return cached
     logger.info("building an index of %s at %s", corpus, home)
     home.mkdir(parents=True, exist_ok=True)
-    # rebuild=True: a folder without the marker is a build that was interrupted.
-    report = Assistant(cached).ingest([corpus], rebuild=True)
+    # A folder without the marker is a build that was interrupted: ingest is incremental
+    # and crash-safe, so running it again keeps the articles already written.
+    report = Assistant(cached).ingest([corpus])
     marker.write_text(
-        json.dumps(
-            {"corpus": str(corpus), "articles": len(report.added), "chunks": report.chunks_embedded}
-        )
+        json.dumps({"corpus": str(corpus), "articles": len(report.added) + len(report.unchanged)})
     )
     return cached
