@@ -144,13 +144,26 @@ def run_pipeline(
                 "evidence": question.evidence,
                 "history": list(question.history),
                 "scores": row,
-                "run": run.detail,
+                "run": compact(run.detail),
             }
         )
     logger.info(
         "%s: %d questions in %.1fs", pipeline.name, len(questions), time.perf_counter() - started
     )
     return {"aggregate": aggregate_by_type(rows), "questions": records}
+
+
+SNIPPET_CHARS = 160
+
+
+def compact(detail: dict[str, Any]) -> dict[str, Any]:
+    """The run record with passage texts cut to a snippet: results.json stays small, and
+    a passage's full text is its article's `text[start:end]`."""
+    passages = [
+        {**p, "text": p["text"][:SNIPPET_CHARS]} if isinstance(p.get("text"), str) else p
+        for p in detail.get("passages", [])
+    ]
+    return {**detail, "passages": passages}
 
 
 def _meta(
