@@ -95,6 +95,8 @@ class KeywordIndex:
         """Index (chunk id, text, date key) rows and save; replaces the previous index."""
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import; its build notes are noise here.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         ids, texts, dates = [], [], []
         for chunk_id, text, date_key in rows:
             ids.append(chunk_id)
