@@ -53,7 +53,7 @@ def _bars(
     ax.set_xticks(x + width * (len(metrics) - 1) / 2, list(groups), rotation=20, ha="right")
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.legend(fontsize="small", ncols=min(len(metrics), 3))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
