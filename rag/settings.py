@@ -46,7 +46,7 @@ class AnswerSettings(BaseModel):
     )
     max_sentences: int = Field(2, ge=1, le=3, description="Sentences in an extractive answer.")
     min_coverage: float = Field(
-        0.5,
+        0.4,
         ge=0.0,
         le=1.0,
         description="Share of the question's (idf-weighted) terms a sentence must contain "

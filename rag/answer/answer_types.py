@@ -31,7 +31,6 @@ _DATE_WORDS = _words(
     friday saturday sunday yesterday today tomorrow week weekend month year decade century
     """
 )
-_DIGITS = re.compile(r"\d")
 _WORD = re.compile(r"[A-Za-z]+")
 
 _RULES: tuple[tuple[re.Pattern[str], Expected], ...] = (
@@ -67,18 +66,18 @@ def expected_answer(question: str) -> Expected | None:
 def supplies(sentence: str, expected: Expected, question: str) -> bool:
     """Does `sentence` contain a fact of the expected kind that the question does not?"""
     asked = {w.lower() for w in _WORD.findall(question)}
+    new_words = {w.lower() for w in _WORD.findall(sentence)} - asked
+    new_numbers = set(_NUMBER.findall(sentence)) - set(_NUMBER.findall(question))
     if expected == "number":
-        words = {w.lower() for w in _WORD.findall(sentence)} - asked
-        return bool(_DIGITS.search(sentence)) or any(w in _NUMBER_WORDS for w in words)
+        return bool(new_numbers) or any(w in _NUMBER_WORDS for w in new_words)
     if expected == "date":
-        words = {w.lower() for w in _WORD.findall(sentence)} - asked
-        return bool(re.search(r"\b\d{1,4}(s|st|nd|rd|th)?\b", sentence)) or any(
-            w in _DATE_WORDS for w in words
-        )
-    people = expected == "name" and bool(_PERSON_ROLE.search(question.lower()))
+        return bool(new_numbers) or any(w in _DATE_WORDS for w in new_words)
+    lowered = question.lower()
+    people = expected == "name" and bool(_PERSON_ROLE.search(lowered) or _WHO.search(lowered))
     return any(
         not {w.lower() for w in _WORD.findall(name)} <= asked
         for name in proper_names(sentence, people_only=people)
+        if expected == "name" or not _is_organisation(name)
     )
 
 
@@ -93,9 +92,7 @@ def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
         words = [w for w in match.group(0).split() if w.lower() not in _COMMON_WORDS]
         if not words:
             continue
-        if people_only and (
-            len(words) < 2 or any(w.strip(".").lower() in _ORGANISATION_WORDS for w in words)
-        ):
+        if people_only and (len(words) < 2 or _is_organisation(" ".join(words))):
             continue
         names.append(" ".join(words))
     return names
@@ -104,9 +101,16 @@ def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
 _NAME_RUN = re.compile(
     r"\b[A-Z][\w'’.-]*[A-Za-z](?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’.-]*[A-Za-z])*"
 )
+def _is_organisation(name: str) -> bool:
+    return any(w.strip(".").lower() in _ORGANISATION_WORDS for w in name.split())
+
+
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+_WHO = re.compile(r"^\s*who\b|\bwho (is|was|were|are)\b")
 _PERSON_ROLE = re.compile(
     r"\b(commander|leader|official|president|director|author|analyst|expert|spokes\w*|"
-    r"minister|chief|head|man|woman|person|soldier|victim|general|fellow|secretary)s?\b"
+    r"minister|chief|head|man|woman|person|soldier|victim|general|fellow|secretary|pilot|"
+    r"americans?)s?\b"
 )
 _COMMON_WORDS = _words(
     """
