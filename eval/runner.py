@@ -217,16 +217,36 @@ def write_outputs(
     from eval.report import write_report
 
     out.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(_finite(results), indent=1, default=_json_default, allow_nan=False)
+    # One line per question record keeps the file small and its diffs readable.
+    text = _dump(_finite(results))
     (out / "results.json").write_text(text + "\n")
     plots = write_plots(results, out)
     write_report(results, out / "report.md", plots=plots, earlier=earlier)
 
 
+def _dump(results: dict[str, Any]) -> str:
+    """results.json: indented down to each question record, each record on one line."""
+
+    def line(value: Any) -> str:
+        return json.dumps(value, default=_json_default, allow_nan=False, ensure_ascii=False)
+
+    blocks = []
+    for name, pipeline in results["pipelines"].items():
+        records = ",\n    ".join(line(r) for r in pipeline["questions"])
+        blocks.append(
+            f'  {line(name)}: {{\n   "aggregate": {line(pipeline["aggregate"])},\n'
+            f'   "questions": [\n    {records}\n   ]\n  }}'
+        )
+    rest = {k: v for k, v in results.items() if k != "pipelines"}
+    head = ",\n".join(f" {line(k)}: {line(v)}" for k, v in rest.items())
+    return "{\n" + head + ',\n "pipelines": {\n' + ",\n".join(blocks) + "\n }\n}"
+
+
 def _finite(value: Any) -> Any:
-    """NaN (a score with nothing to score) becomes null, so results.json is strict JSON."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    """NaN (a score with nothing to score) becomes null, so results.json is strict JSON;
+    floats keep 4 decimals."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
