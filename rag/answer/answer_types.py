@@ -101,6 +101,8 @@ def proper_names(sentence: str, *, people_only: bool = False) -> list[str]:
 _NAME_RUN = re.compile(
     r"\b[A-Z][\w'’.-]*[A-Za-z](?:\s+(?:al-|bin\s+|de\s+)?[A-Z][\w'’.-]*[A-Za-z])*"
 )
+
+
 def _is_organisation(name: str) -> bool:
     return any(w.strip(".").lower() in _ORGANISATION_WORDS for w in name.split())
 
