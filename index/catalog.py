@@ -174,6 +174,9 @@ class Catalog:
         return [row[0] for row in self._db.execute("SELECT article_id FROM pending")]
 
     # --- status -----------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
@@ -184,10 +187,3 @@ class Catalog:
             "SELECT min(date), max(date) FROM articles WHERE date != ''"
         ).fetchone()
         return (row[0], row[1]) if row and row[0] else None
-
-    def sources(self) -> set[str]:
-        return {row[0] for row in self._db.execute("SELECT DISTINCT source FROM articles")}
-
-    def ids_from_source(self, source: str) -> set[str]:
-        rows = self._db.execute("SELECT id FROM articles WHERE source = ?", (source,))
-        return {row[0] for row in rows}

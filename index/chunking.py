@@ -41,9 +41,6 @@ class Chunker:
         self.overlap_tokens = min(settings.overlap_tokens, self.max_tokens // 4)
         self._token_offsets = token_offsets
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._token_offsets(text))
-
     def split(self, text: str) -> list[ChunkSpan]:
         units = self._units(text)
         chunks: list[ChunkSpan] = []

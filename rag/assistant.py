@@ -114,7 +114,7 @@ class Assistant:
         if filters.since and filters.until and filters.since > filters.until:
             raise InputError(f"since ({filters.since}) is after until ({filters.until})")
         turns = validate_history(history)
-        if self.index.catalog.counts()[0] == 0:
+        if self.index.catalog.is_empty():
             raise NotReadyError(
                 f"the index at {self.index.home} is empty: run `rag ingest PATH` first"
             )

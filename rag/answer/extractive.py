@@ -82,8 +82,8 @@ class ExtractiveAnswerer:
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
     ) -> list[ScoredSentence]:
         """Every distinct sentence of the passages, best first; ineligible ones removed."""
-        weights = self._weights(question, history)
-        question_terms = set(self._terms(question))
+        question_terms = self._terms(question)
+        weights = self._weights(question_terms, history)
         asked = {t: w for t, w in weights.items() if w > 0 and t in question_terms}
         total = sum(asked.values())
         if total == 0:
@@ -135,8 +135,8 @@ class ExtractiveAnswerer:
     def _terms(self, text: str) -> list[str]:
         return self._analyzer.terms(text)
 
-    def _weights(self, question: str, history: Sequence[Turn]) -> dict[str, float]:
-        weights = {t: self._idf(t) for t in self._terms(question) if t not in self._frame}
+    def _weights(self, question_terms: list[str], history: Sequence[Turn]) -> dict[str, float]:
+        weights = {t: self._idf(t) for t in question_terms if t not in self._frame}
         for turn in history:
             if turn.role != "user":
                 continue
