@@ -24,7 +24,14 @@ from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.base import FollowUpCondenser
 from rag.errors import InputError, NotReadyError
 from rag.followup import retrieval_query
-from rag.retrieval import DateFilter, DenseRetriever, HybridRetriever, KeywordRetriever, Retriever
+from rag.retrieval import (
+    DateFilter,
+    DenseRetriever,
+    HybridRetriever,
+    KeywordRetriever,
+    RecencyPrior,
+    Retriever,
+)
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from rag.types import Answer, ArticleView, Status, Turn
 
@@ -61,7 +68,8 @@ class Assistant:
             return dense
         if retrieval.mode == "bm25":
             return keyword
-        return HybridRetriever([dense, keyword], retrieval.candidates, retrieval.rrf_k)
+        recency = RecencyPrior(retrieval.recency_half_life_days, retrieval.recency_weight)
+        return HybridRetriever([dense, keyword], retrieval.candidates, retrieval.rrf_k, recency)
 
     @cached_property
     def answerer(self) -> Answerer:

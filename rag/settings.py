@@ -36,6 +36,20 @@ class RetrievalSettings(BaseModel):
         30, ge=1, le=500, description="Hits taken from each retriever before fusion."
     )
     rrf_k: int = Field(60, ge=1, description="The constant k of reciprocal rank fusion.")
+    recency_half_life_days: float = Field(
+        14.0,
+        gt=0,
+        description="Hybrid mode, when a question gives `until` (the date it is asked): "
+        "an article published that day gets the full recency boost, one this many days "
+        "older half of it.",
+    )
+    recency_weight: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="Largest recency boost: fused scores are multiplied by up to "
+        "1 + weight. 0 turns the recency prior off.",
+    )
 
 
 class AnswerSettings(BaseModel):

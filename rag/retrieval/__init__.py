@@ -1,8 +1,16 @@
-"""Retrievers: dense (Chroma), keyword (BM25) and their reciprocal-rank fusion."""
+"""Retrievers: dense (Chroma), keyword (BM25), their reciprocal-rank fusion, a recency prior."""
 
 from rag.retrieval.base import DateFilter, Retriever
 from rag.retrieval.dense import DenseRetriever
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.keyword import KeywordRetriever
+from rag.retrieval.recency import RecencyPrior
 
-__all__ = ["DateFilter", "DenseRetriever", "HybridRetriever", "KeywordRetriever", "Retriever"]
+__all__ = [
+    "DateFilter",
+    "DenseRetriever",
+    "HybridRetriever",
+    "KeywordRetriever",
+    "RecencyPrior",
+    "Retriever",
+]
