@@ -35,6 +35,11 @@ EXIT_OK, EXIT_FAILURE = 0, 1
 
 def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     """The body of `rag eval`; returns the exit code (1 when a threshold is missed)."""
+    if args.corpus is not None and getattr(args, "home", None) is not None:
+        raise InputError(
+            "give --corpus (index that corpus in the eval cache) or --home (use that index), "
+            "not both"
+        )
     thresholds = load_thresholds(args.thresholds) if args.thresholds else None
     earlier = load_results(args.compare) if args.compare else None
     results = evaluate(

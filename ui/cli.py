@@ -16,40 +16,53 @@ if TYPE_CHECKING:
     from rag import Answer, Assistant, IngestReport, Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+HOME_HELP = "index folder (default: $RAG_HOME or .rag)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Question answering over a news archive, with exact citations."
     )
-    parser.add_argument("--home", type=Path, help="index folder (default: $RAG_HOME or .rag)")
+    parser.add_argument("--home", type=Path, help=HOME_HELP)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # `--home` is also accepted after the command (`rag eval Q --home DIR`); SUPPRESS
+    # keeps a value given before the command when it is not repeated after it.
+    home = argparse.ArgumentParser(add_help=False)
+    home.add_argument("--home", type=Path, default=argparse.SUPPRESS, help=HOME_HELP)
 
-    ingest = commands.add_parser("ingest", help="add or update articles in the index")
+    ingest = commands.add_parser(
+        "ingest", help="add or update articles in the index", parents=[home]
+    )
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
     ingest.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     ingest.add_argument("--rebuild", action="store_true", help="empty the index first")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    ask = commands.add_parser("ask", help="answer a question from the index")
+    ask = commands.add_parser("ask", help="answer a question from the index", parents=[home])
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--top-k", type=int, help="passages to retrieve (1-50, default 5)")
     ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
     ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
 
-    status = commands.add_parser("status", help="what the index holds")
+    status = commands.add_parser("status", help="what the index holds", parents=[home])
     status.add_argument("--json", action="store_true", help="print one JSON object")
 
-    serve = commands.add_parser("serve", help="update the index from seeds/ and serve the chat")
+    serve = commands.add_parser(
+        "serve", help="update the index from seeds/ and serve the chat", parents=[home]
+    )
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 7860)")
     serve.add_argument("--no-ingest", action="store_true", help="serve the index as it is")
 
-    evaluate = commands.add_parser("eval", help="score answers against a question set")
+    evaluate = commands.add_parser(
+        "eval", help="score answers against a question set", parents=[home]
+    )
     evaluate.add_argument("questions", type=Path, help="questions JSONL")
-    evaluate.add_argument("--corpus", type=Path, help="build (and cache) an index of this corpus")
+    evaluate.add_argument(
+        "--corpus", type=Path, help="build (and cache) an index of this corpus (not with --home)"
+    )
     evaluate.add_argument("--top-k", type=int, default=5)
     evaluate.add_argument("--out", type=Path, default=Path("eval-out"))
     evaluate.add_argument("--compare", type=Path, help="an earlier results.json")

@@ -40,6 +40,7 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
         (("ask", "ok?", "--top-k", "0"), "top_k must be between 1 and 50, got 0"),
         (("ask", "ok?", "--since", "yesterday"), "since must be a date"),
         (("ingest", "no/such/dir"), "path does not exist: no/such/dir"),
+        (("eval", "q.jsonl", "--corpus", "c.jsonl"), "give --corpus"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -49,6 +50,13 @@ def test_bad_input_exits_2_with_one_line(
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert message in result.stderr
+
+
+def test_home_after_the_command_wins_over_the_one_before(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    result = rag("status", "--json", "--home", str(other), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["home"] == str(other)
 
 
 def test_asking_an_empty_index_fails_with_advice(tmp_path: Path) -> None:
