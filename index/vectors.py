@@ -21,6 +21,7 @@ from index.settings import StoreSettings
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 MAX_BATCH = 5000  # Chroma rejects batches above ~5461 records
+OVERFETCH = 4  # a date-ranged query first looks at this many times top_k nearest vectors
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,45 @@ class VectorStore:
     def query(
         self, embedding: np.ndarray, top_k: int, since: int | None, until: int | None
     ) -> list[VectorHit]:
+        """The `top_k` nearest chunks whose article date key lies in [since, until].
+
+        Chroma's metadata-filtered search is an order of magnitude slower than a plain
+        one (measured at 18.5k vectors: 46 ms against 2.6 ms per query), so a date range
+        first takes the `OVERFETCH * top_k` nearest and keeps those in range; only when
+        fewer than `top_k` survive (a range holding little of the corpus) does it ask
+        Chroma to filter.
+        """
         if self.count() == 0:
             return []
+        if since is None and until is None:
+            return self._nearest(embedding, top_k, where=None)
+        low, high = since or 0, until or 99_999_999
+        nearest = self.collection.query(
+            query_embeddings=[embedding],
+            n_results=top_k * OVERFETCH,
+            include=["distances", "metadatas"],
+        )
+        in_range = [
+            VectorHit(chunk_id, 1.0 - float(distance))
+            for chunk_id, distance, meta in zip(
+                nearest["ids"][0], nearest["distances"][0], nearest["metadatas"][0], strict=True
+            )
+            if low <= int(meta["date_key"]) <= high
+        ]
+        if len(in_range) >= top_k:
+            return in_range[:top_k]
         clauses: list[dict[str, Any]] = []
         if since is not None:
             clauses.append({"date_key": {"$gte": since}})
         if until is not None:
             clauses.append({"date_key": {"$lte": until}})
-        where = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
+        return self._nearest(
+            embedding, top_k, where=clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        )
+
+    def _nearest(
+        self, embedding: np.ndarray, top_k: int, where: dict[str, Any] | None
+    ) -> list[VectorHit]:
         result = self.collection.query(
             query_embeddings=[embedding], n_results=top_k, where=where, include=["distances"]
         )
