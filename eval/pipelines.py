@@ -48,6 +48,10 @@ class AssistantPipeline:
         self.assistant = assistant
         self._article_text: dict[str, str] = {}
 
+    def warm_up(self) -> None:
+        """Load the model and open the indexes, so the first question's latency is a warm one."""
+        self.assistant.ask("warm up")
+
     def run(self, question: Question, top_k: int) -> Run:
         started = time.perf_counter()
         answer = self._ask(question, top_k)

@@ -94,3 +94,21 @@ def test_bad_threshold_and_results_files_are_input_errors(tmp_path: Path) -> Non
     bad.write_text("{}")
     with pytest.raises(InputError, match=r"not a results\.json"):
         load_results(bad)
+
+
+def test_the_assistant_is_warmed_up_before_the_first_timed_question(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    asked: list[str] = []
+    ask = seeded_fake_assistant.ask
+
+    def spy(question: str, **kwargs: Any) -> Any:
+        asked.append(question)
+        return ask(question, **kwargs)
+
+    seeded_fake_assistant.ask = spy  # type: ignore[method-assign]
+    results = run_all(
+        [AssistantPipeline("newsrag", seeded_fake_assistant)], QUESTIONS[:1], 5, None, dict(META)
+    )
+    assert asked[0] == "warm up" and asked[1] == QUESTIONS[0].question
+    assert len(results["pipelines"]["newsrag"]["questions"]) == 1
