@@ -61,6 +61,9 @@ class SentenceTransformerEmbedder:
         self._settings = settings
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        # One encode at a time: torch already spreads a call over the cores, and
+        # concurrent calls (a server's request threads) only thrash its thread pool.
+        self._encode_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -94,16 +97,16 @@ class SentenceTransformerEmbedder:
         return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(
-            self.model.encode(
+        model = self.model
+        with self._encode_lock:
+            vectors = model.encode(
                 list(texts),
                 batch_size=self._settings.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
-            ),
-            dtype=np.float32,
-        )
+            )
+        return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
