@@ -1,8 +1,8 @@
 """Cached indexes of benchmark corpora, keyed by the corpus content and the index settings.
 
 Building the index of a 1,700-article corpus takes minutes, so `rag eval --corpus C`
-builds it once under the cache folder and reuses it while neither the corpus bytes
-nor the settings that shape the index (model, chunking) change.
+builds it once under the cache folder and reuses it while neither the corpus bytes,
+the settings that shape the index (model, chunking) nor the chunking code change.
 """
 
 from __future__ import annotations
@@ -39,13 +39,29 @@ def corpus_digest(corpus: Path) -> str:
     return digest.hexdigest()
 
 
+def chunking_code_digest() -> str:
+    """sha256 of the modules that decide chunk boundaries (`index.chunking`, `index.sentences`).
+
+    Part of the cache key, so an index cut by older chunking code is never reused.
+    """
+    import index.chunking
+    import index.sentences
+
+    digest = hashlib.sha256()
+    for module in (index.chunking, index.sentences):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
 def index_key(corpus: Path, settings: Settings, kind: str = "newsrag") -> str:
-    """Folder name of the cached index: the corpus digest plus the settings that shape it."""
-    shaping = {
+    """Folder name of the cached index: the corpus digest plus what shapes the index."""
+    shaping: dict[str, object] = {
         "kind": kind,
         "embedding": settings.embedding.model_dump(mode="json", exclude={"batch_size", "device"}),
         "chunking": settings.chunking.model_dump(mode="json"),
     }
+    if kind == "newsrag":  # the textbook baseline chunks with llama-index, not our code
+        shaping["chunking_code"] = chunking_code_digest()
     settings_digest = hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
     name = corpus.parent.name if corpus.stem == "corpus" else corpus.stem
     return f"{name}-{kind}-{corpus_digest(corpus)[:12]}-{settings_digest[:8]}"

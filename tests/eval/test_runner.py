@@ -13,7 +13,7 @@ from eval.questions import Question
 from eval.report import write_report
 from eval.runner import load_results, run_all, write_outputs
 from eval.thresholds import check_thresholds, load_thresholds
-from rag import Assistant, InputError
+from rag import Assistant, InputError, Settings
 
 QUESTIONS = [
     Question("targets", "How many targets did U.S. airstrikes hit on Feb. 2?", ("85",), "number"),
@@ -112,3 +112,18 @@ def test_the_assistant_is_warmed_up_before_the_first_timed_question(
     )
     assert asked[0] == "warm up" and asked[1] == QUESTIONS[0].question
     assert len(results["pipelines"]["newsrag"]["questions"]) == 1
+
+
+def test_the_eval_cache_key_follows_the_chunking_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eval import corpus
+
+    articles = tmp_path / "corpus.jsonl"
+    articles.write_text('{"id": "a", "title": "", "date": "", "text": "Some text."}\n')
+    settings = Settings(home=tmp_path / "home")
+    before = corpus.index_key(articles, settings)
+    textbook = corpus.index_key(articles, settings, kind="textbook")
+    monkeypatch.setattr(corpus, "chunking_code_digest", lambda: "changed")
+    assert corpus.index_key(articles, settings) != before
+    assert corpus.index_key(articles, settings, kind="textbook") == textbook
