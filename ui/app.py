@@ -1,10 +1,16 @@
 """The web application: the Gradio chat at `/`, room for JSON routers under `/v1`.
 
+With `RAG_API_KEY` set, the chat asks for a login too: any user name, the key as the
+password (the JSON API wants it as a bearer token).
+
 >>> app = create_app(Assistant(settings), settings)  # doctest: +SKIP
 >>> uvicorn.run(app, host="127.0.0.1", port=7860)  # doctest: +SKIP
 """
 
 from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
 
 import fastapi
 import gradio as gr
@@ -30,5 +36,19 @@ def create_app(assistant: Assistant, settings: Settings) -> fastapi.FastAPI:
         server_port=settings.server.port,
         max_file_size=MAX_UPLOAD_BYTES,
         footer_links=["api"],
+        auth=chat_login(settings.api_key),
+        auth_message="This newsrag server is protected: sign in with any name and its API key.",
         **page_assets(),
     )
+
+
+def chat_login(api_key: str | None) -> Callable[[str, str], bool] | None:
+    """Gradio's login check: the password must be the API key (no login without a key)."""
+    if not api_key:
+        return None
+    expected = api_key.encode()
+
+    def check(username: str, password: str) -> bool:
+        return secrets.compare_digest(password.encode(), expected)
+
+    return check

@@ -179,12 +179,13 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
 
 
 def check_bind(host: str, settings: Settings) -> None:
-    """Refuse to serve on a non-loopback address unless `RAG_API_KEY` protects `/v1`."""
+    """Refuse a non-loopback address unless `RAG_API_KEY` protects `/v1` and the chat."""
     if settings.api_key or _is_loopback(host):
         return
     raise InputError(
         f"refusing to listen on {host!r} without an API key: anyone who can reach it could "
-        "use the API. Set RAG_API_KEY (clients then send 'Authorization: Bearer <key>') "
+        "use the API. Set RAG_API_KEY (clients then send 'Authorization: Bearer <key>'; "
+        "the chat asks for it as the password) "
         "or bind to 127.0.0.1."
     )
 

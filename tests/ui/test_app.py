@@ -61,3 +61,19 @@ def test_the_page_is_served_and_files_outside_it_are_not(
             assert response.status_code >= 400, path
     response = httpx.get(url + "../../etc/passwd")
     assert "root:" not in response.text
+
+
+def test_with_an_api_key_the_chat_wants_it_as_the_login_password(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    key = "s3cret-key"
+    seeded_fake_assistant.settings = seeded_fake_assistant.settings.model_copy(
+        update={"api_key": key}
+    )
+    with running_app(seeded_fake_assistant) as base:
+        assert httpx.get(base + "config").status_code == 401
+        with pytest.raises(ValueError):
+            Client(base, verbose=False, auth=("reader", "wrong"))
+        client = Client(base, verbose=False, auth=("reader", key))
+        result = client.predict(QUESTION, 5, "", "", [], api_name="/ask")
+        assert not result["abstained"] and "[1]" in result["answer"]
