@@ -2,12 +2,13 @@
 
 Building the index of a 1,700-article corpus takes minutes, so `rag eval --corpus C`
 builds it once under the cache folder and reuses it while neither the corpus bytes,
-the settings that shape the index (model, chunking) nor the chunking code change.
+the settings that shape the index (model, chunking) nor the index code change.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -39,17 +40,21 @@ def corpus_digest(corpus: Path) -> str:
     return digest.hexdigest()
 
 
-def chunking_code_digest() -> str:
-    """sha256 of the modules that decide chunk boundaries (`index.chunking`, `index.sentences`).
+def index_code_digest() -> str:
+    """sha256 of the `index` package's source: the code that cut and stored a cached index.
 
-    Part of the cache key, so an index cut by older chunking code is never reused.
+    Part of the cache key, so an index built by other index code is never reused (any
+    edit under index/ costs a rebuild, which is the safe side). Read as files, not
+    imported: eval uses `rag`'s public API only.
     """
-    import index.chunking
-    import index.sentences
-
+    spec = importlib.util.find_spec("index")
+    folders = spec.submodule_search_locations if spec else None
+    if not folders:
+        raise RuntimeError("the index package is not installed beside eval")
     digest = hashlib.sha256()
-    for module in (index.chunking, index.sentences):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    for path in sorted(Path(next(iter(folders))).glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -61,7 +66,7 @@ def index_key(corpus: Path, settings: Settings, kind: str = "newsrag") -> str:
         "chunking": settings.chunking.model_dump(mode="json"),
     }
     if kind == "newsrag":  # the textbook baseline chunks with llama-index, not our code
-        shaping["chunking_code"] = chunking_code_digest()
+        shaping["index_code"] = index_code_digest()
     settings_digest = hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
     name = corpus.parent.name if corpus.stem == "corpus" else corpus.stem
     return f"{name}-{kind}-{corpus_digest(corpus)[:12]}-{settings_digest[:8]}"

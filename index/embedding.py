@@ -5,10 +5,12 @@ The model is loaded on first use, once per embedder, so building one is free.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -61,9 +63,11 @@ class SentenceTransformerEmbedder:
         self._settings = settings
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
-        # One encode at a time: torch already spreads a call over the cores, and
+        # One query encode at a time: torch already spreads a call over the cores, and
         # concurrent calls (a server's request threads) only thrash its thread pool.
-        self._encode_lock = threading.Lock()
+        # Document batches (one ingest at a time) don't take it, so a question asked
+        # during an upload's ingest is not held up for a whole batch.
+        self._query_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -90,23 +94,30 @@ class SentenceTransformerEmbedder:
         special = self.model.tokenizer.num_special_tokens_to_add(pair=False)
         return int(self.model.max_seq_length or 512) - int(special)
 
+    @cached_property
+    def _offsets_tokenizer(self) -> Any:
+        """A copy of the model's tokenizer for measuring text: switching a fast tokenizer
+        to `truncation=False` while `encode` uses it in another thread fails with
+        "Already borrowed"."""
+        return copy.deepcopy(self.model.tokenizer)
+
     def token_offsets(self, text: str) -> Sequence[tuple[int, int]]:
-        encoded = self.model.tokenizer(
+        encoded = self._offsets_tokenizer(
             text, add_special_tokens=False, return_offsets_mapping=True, truncation=False
         )
         return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        model = self.model
-        with self._encode_lock:
-            vectors = model.encode(
-                list(texts),
-                batch_size=self._settings.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self._settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        _ = self.model  # load it (under its own lock) before queueing for the query lock
+        with self._query_lock:
+            return self.embed_documents([text])[0]

@@ -154,6 +154,8 @@ class KeywordIndex:
         if retriever is None or not terms:
             return []
         mask = np.ones(len(ids), dtype=bool)
+        if since is not None or until is not None:
+            mask &= dates > 0  # an undated article is in no date range
         if since is not None:
             mask &= dates >= since
         if until is not None:

@@ -114,7 +114,12 @@ class Assistant:
         until: date | str | None = None,
         history: Sequence[Turn | dict[str, str]] = (),
     ) -> Answer:
-        """Answer `question` from the index, citing exact spans of the articles."""
+        """Answer `question` from the index, citing exact spans of the articles.
+
+        `since`/`until` keep articles published in that range (undated ones drop out).
+        `until` is also taken as the day the question is asked: in hybrid mode, articles
+        published shortly before it rank higher (`retrieval.recency_weight`, 0 = off).
+        """
         started = time.perf_counter()
         question = validate_question(question)
         k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)

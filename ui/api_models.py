@@ -43,7 +43,11 @@ class AskRequest(BaseModel):
         None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default from settings)."
     )
     since: date | None = Field(None, description="Only articles published on or after this day.")
-    until: date | None = Field(None, description="Only articles published on or before this day.")
+    until: date | None = Field(
+        None,
+        description="Only articles published on or before this day. The question is taken "
+        "as asked that day: articles from the days before it rank higher.",
+    )
     history: list[HistoryTurn] = Field(
         default_factory=list, max_length=100, description="Earlier turns, oldest first."
     )
@@ -153,7 +157,9 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = Field(False, description="Send the answer as server-sent events.")
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="newsrag extension.")
     since: date | None = Field(None, description="newsrag extension: earliest article date.")
-    until: date | None = Field(None, description="newsrag extension: latest article date.")
+    until: date | None = Field(
+        None, description="newsrag extension: latest article date, and the day asked."
+    )
 
 
 class AssistantMessage(BaseModel):

@@ -44,7 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--top-k", type=int, help="passages to retrieve (1-50, default 5)")
     ask.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
-    ask.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    ask.add_argument(
+        "--until",
+        help="only articles published on or before YYYY-MM-DD; the question is taken as "
+        "asked that day, so articles from the days before it rank higher",
+    )
 
     status = commands.add_parser("status", help="what the index holds", parents=[home])
     status.add_argument("--json", action="store_true", help="print one JSON object")

@@ -13,7 +13,8 @@ from rag.types import Passage
 
 @dataclass(frozen=True)
 class DateFilter:
-    """Keep articles published in [since, until] (inclusive); undated articles drop out."""
+    """Keep articles published in [since, until] (inclusive); with either bound set,
+    undated articles drop out."""
 
     since: date | None = None
     until: date | None = None

@@ -114,7 +114,7 @@ def test_the_assistant_is_warmed_up_before_the_first_timed_question(
     assert len(results["pipelines"]["newsrag"]["questions"]) == 1
 
 
-def test_the_eval_cache_key_follows_the_chunking_code(
+def test_the_eval_cache_key_follows_the_index_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from eval import corpus
@@ -124,6 +124,6 @@ def test_the_eval_cache_key_follows_the_chunking_code(
     settings = Settings(home=tmp_path / "home")
     before = corpus.index_key(articles, settings)
     textbook = corpus.index_key(articles, settings, kind="textbook")
-    monkeypatch.setattr(corpus, "chunking_code_digest", lambda: "changed")
+    monkeypatch.setattr(corpus, "index_code_digest", lambda: "changed")
     assert corpus.index_key(articles, settings) != before
     assert corpus.index_key(articles, settings, kind="textbook") == textbook

@@ -1,4 +1,4 @@
-"""The sentence-transformers embedder: one encode at a time, whatever the caller's threads."""
+"""The sentence-transformers embedder: one query encode at a time, whatever the threads."""
 
 from __future__ import annotations
 
@@ -39,3 +39,23 @@ def test_concurrent_queries_are_encoded_one_at_a_time() -> None:
         vectors = list(pool.map(embedder.embed_query, [f"question {i}" for i in range(16)]))
     assert model.most == 1
     assert all(v.shape == (4,) and v.dtype == np.float32 for v in vectors)
+
+
+class MeetingModel:
+    """Each encode waits for a second one to start: only overlapping calls return."""
+
+    def __init__(self) -> None:
+        self.meeting = threading.Barrier(2, timeout=5)
+
+    def encode(self, texts: list[str], **_: Any) -> np.ndarray:
+        self.meeting.wait()
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+
+def test_a_document_batch_does_not_hold_up_queries() -> None:
+    embedder = SentenceTransformerEmbedder(EmbeddingSettings())
+    embedder._model = MeetingModel()  # type: ignore[assignment]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        batch = pool.submit(embedder.embed_documents, ["article chunk"] * 4)
+        query = pool.submit(embedder.embed_query, "question")
+        assert batch.result().shape == (4, 4) and query.result().shape == (4,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from index.settings import StoreSettings
 from index.vectors import OVERFETCH, VectorStore
@@ -26,11 +27,19 @@ def store_with(tmp_path: Path, date_keys: list[int]) -> tuple[VectorStore, np.nd
     return store, query
 
 
-def test_date_range_matches_chromas_own_filter_on_the_fast_path(tmp_path: Path) -> None:
+def test_date_range_matches_chromas_own_filter_on_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     keys = [20240101 + (i % 20) for i in range(40)]  # January 2024, mixed
     store, query = store_with(tmp_path, keys)
+    filtered_calls: list[object] = []
+    nearest = store._nearest
+    monkeypatch.setattr(
+        store, "_nearest", lambda *args: filtered_calls.append(args) or nearest(*args)
+    )
     got = store.query(query, 3, 20240105, 20240110)
-    expected = store._nearest(
+    assert filtered_calls == []  # answered from the over-fetched nearest vectors
+    expected = nearest(
         query, 3, {"$and": [{"date_key": {"$gte": 20240105}}, {"date_key": {"$lte": 20240110}}]}
     )
     assert [h.chunk_id for h in got] == [h.chunk_id for h in expected]
@@ -46,3 +55,15 @@ def test_a_range_beyond_the_nearest_vectors_falls_back_to_chromas_filter(tmp_pat
     got = store.query(query, top_k, None, 20201231)
     assert sorted(h.chunk_id for h in got) == [f"c{len(keys) - 2}", f"c{len(keys) - 1}"]
     assert store.query(query, top_k, 20250101, None) == []
+
+
+@pytest.mark.parametrize("undated", [5, OVERFETCH * 3 + 3])
+def test_undated_articles_are_in_no_date_range(tmp_path: Path, undated: int) -> None:
+    # The undated vectors are the nearest; with more of them than the over-fetch sees,
+    # the query falls back to Chroma's filter.
+    keys = [0] * undated + [20240302] * 3
+    store, query = store_with(tmp_path, keys)
+    for since, until in [(None, 20241231), (20240101, None), (20240101, 20241231)]:
+        got = store.query(query, 3, since, until)
+        assert len(got) == 3 and all(keys[int(h.chunk_id[1:])] > 0 for h in got)
+    assert {h.chunk_id for h in store.query(query, 3, None, None)} & {"c0", "c1", "c2"}

@@ -35,6 +35,12 @@ def test_boost_halves_every_half_life_and_ignores_undated_articles() -> None:
     assert RecencyPrior(weight=0).boost("2024-03-15", ASKED) == 1.0
 
 
+@pytest.mark.parametrize(("half_life_days", "weight"), [(0, 0.5), (-1, 0.5), (14, -0.1)])
+def test_nonsense_settings_are_refused(half_life_days: float, weight: float) -> None:
+    with pytest.raises(ValueError, match=r"half_life_days|weight"):
+        RecencyPrior(half_life_days, weight)
+
+
 def test_recent_article_wins_a_close_race_only_when_the_question_is_dated() -> None:
     old, recent = passage("old", "2023-01-10"), passage("recent", "2024-03-14")
     # `old` is first in one ranking, `recent` in the other: a tie broken by list order.
@@ -50,7 +56,5 @@ def test_a_much_better_old_match_still_ranks_first() -> None:
     old = passage("old", "2020-01-01")
     others = [passage(f"p{i}", "2024-03-14") for i in range(10)]
     # `old` tops both rankings; the recent passages trail far behind in one ranking only.
-    hybrid = HybridRetriever(
-        [Ranked(old, *others), Ranked(old)], k=1, recency=RecencyPrior(weight=0.5)
-    )
+    hybrid = HybridRetriever([Ranked(old, *others), Ranked(old)], recency=RecencyPrior())
     assert hybrid.retrieve("q", 3, DateFilter(until=ASKED))[0].chunk_id == "old"
