@@ -67,3 +67,10 @@ def test_undated_articles_are_in_no_date_range(tmp_path: Path, undated: int) -> 
         got = store.query(query, 3, since, until)
         assert len(got) == 3 and all(keys[int(h.chunk_id[1:])] > 0 for h in got)
     assert {h.chunk_id for h in store.query(query, 3, None, None)} & {"c0", "c1", "c2"}
+
+
+def test_an_empty_store_answers_with_no_hits(tmp_path: Path) -> None:
+    store = VectorStore(StoreSettings(home=tmp_path))
+    query = np.ones(16, dtype=np.float32)
+    assert store.query(query, 5, None, None) == []
+    assert store.query(query, 5, None, 20241231) == []
