@@ -21,6 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.corpus import corpus_settings
+from eval.jsonfile import read_json
 from eval.pipelines import AssistantPipeline, Pipeline
 from eval.questions import Question, load_questions
 from eval.scoring import aggregate_by_type, score_run
@@ -204,12 +205,7 @@ def _git_commit() -> str | None:
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"--compare file not found: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: malformed JSON: {exc.msg}") from None
+    data = read_json(path, "--compare file")
     if not isinstance(data, dict) or "pipelines" not in data:
         raise InputError(f"{path} is not a results.json written by `rag eval`")
     return data

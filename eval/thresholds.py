@@ -12,16 +12,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+from eval.jsonfile import read_json
 from rag import InputError
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"thresholds file not found: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: malformed JSON: {exc.msg}") from None
+    data = read_json(path, "thresholds file")
     if not isinstance(data, dict) or not set(data) <= {"pipeline", "min", "max", "note"}:
         raise InputError(f"{path}: expected an object with 'pipeline', 'min' and 'max'")
     return data
@@ -84,7 +80,7 @@ def suggest_thresholds(results: dict[str, Any], pipeline: str = "newsrag") -> di
 if __name__ == "__main__":  # python -m eval.thresholds RESULTS.json > eval/thresholds.json
     import sys
 
-    measured = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    measured = read_json(Path(sys.argv[1]), "results file")
     suggested = suggest_thresholds(measured)
     suggested["note"] = (
         f"From {sys.argv[1]} (commit {measured['meta'].get('git_commit')}): measured score "
