@@ -16,8 +16,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +28,9 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.processes import free_port, stop_process  # noqa: E402
 
 QUESTIONS = [
     "How many targets did U.S. airstrikes hit on Feb. 2?",
@@ -60,12 +61,6 @@ QUESTIONS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(home: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -94,16 +89,6 @@ def wait_ready(server: subprocess.Popen[bytes], base: str, timeout_s: float = 30
             pass
         time.sleep(0.5)
     raise SystemExit(f"the server was not ready after {timeout_s} s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        os.kill(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 async def client_run(
@@ -170,7 +155,7 @@ def main() -> int:
         single = asyncio.run(load(base, 1, rounds=4))
         concurrent = asyncio.run(load(base, args.clients))
     finally:
-        stop_server(server)
+        stop_process(server)
 
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

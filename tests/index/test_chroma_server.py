@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ import pytest
 from rag import Assistant, Settings
 from rag.settings import RetrievalSettings
 from tests.fakes import HashingEmbedder
+from tests.processes import free_port, stop_process
 
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
 STARTUP_TIMEOUT_S = 60.0
@@ -38,12 +37,6 @@ def chroma_command() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for_heartbeat(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -56,16 +49,6 @@ def wait_for_heartbeat(url: str, process: subprocess.Popen[bytes], log: Path) ->
         except OSError:
             time.sleep(0.2)
     pytest.fail(f"chroma did not answer within {STARTUP_TIMEOUT_S:g} s:\n{log.read_text()[-2000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +68,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_for_heartbeat(url, process, log)
         yield url
     finally:
-        stop(process)
+        stop_process(process, timeout_s=10)
 
 
 @pytest.fixture
