@@ -16,7 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from index.articles import Article
+from index.nlp import EntitySpan
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,6 +33,11 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL, end INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks (article_id);
+CREATE TABLE IF NOT EXISTS readings (
+    chunk_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, sentences TEXT NOT NULL,
+    entities TEXT NOT NULL, vectors BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS readings_article ON readings (article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
 """
 
@@ -41,6 +49,16 @@ class StoredChunk:
     position: int
     start: int
     end: int
+
+
+@dataclass(frozen=True)
+class ChunkReading:
+    """What the reader needs of a chunk, computed once at ingest: its sentences and named
+    entities as article spans, and one unit vector per sentence (rows of `vectors`)."""
+
+    sentences: tuple[tuple[int, int], ...]
+    entities: tuple[EntitySpan, ...]
+    vectors: np.ndarray
 
 
 def chunk_id(article_id: str, content_hash: str, position: int) -> str:
@@ -89,12 +107,14 @@ class Catalog:
         return Article(*row) if row else None
 
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
-        found: dict[str, Article] = {}
-        for article_id in set(ids):
-            article = self.article(article_id)
-            if article is not None:
-                found[article_id] = article
-        return found
+        """The stored articles among `ids`, in one query."""
+        wanted = sorted(set(ids))
+        marks = ",".join("?" * len(wanted))
+        rows = self._db.execute(
+            f"SELECT id, title, date, text, source, url FROM articles WHERE id IN ({marks})",
+            wanted,
+        )
+        return {row[0]: Article(*row) for row in rows}
 
     def versions(self) -> dict[str, tuple[str, str]]:
         """article id -> (content hash, source) for every committed article."""
@@ -105,8 +125,15 @@ class Catalog:
         rows = self._db.execute("SELECT content_hash, id FROM articles")
         return {row[0]: row[1] for row in rows}
 
-    def put_article(self, article: Article, spans: Sequence[tuple[int, int]]) -> list[str]:
-        """Replace an article and its chunks (inside the caller's transaction); return chunk ids."""
+    def put_article(
+        self,
+        article: Article,
+        spans: Sequence[tuple[int, int]],
+        readings: Sequence[ChunkReading] = (),
+    ) -> list[str]:
+        """Replace an article and its chunks (inside the caller's transaction); return chunk ids.
+
+        `readings`, when given, holds one `ChunkReading` per span."""
         self._db.execute(
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -129,11 +156,47 @@ class Catalog:
                 for i, (cid, (s, e)) in enumerate(zip(ids, spans, strict=True))
             ],
         )
+        self._db.execute("DELETE FROM readings WHERE article_id = ?", (article.id,))
+        self._db.executemany(
+            "INSERT INTO readings VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    cid,
+                    article.id,
+                    json.dumps(reading.sentences),
+                    json.dumps([(e.start, e.end, e.label) for e in reading.entities]),
+                    np.asarray(reading.vectors, dtype=np.float16).tobytes(),
+                )
+                for cid, reading in zip(ids, readings, strict=True)
+            ],
+        )
         return ids
 
     def delete_article(self, article_id: str) -> None:
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM readings WHERE article_id = ?", (article_id,))
+
+    def readings(self, ids: Sequence[str]) -> dict[str, ChunkReading]:
+        """The stored `ChunkReading` of each of `ids` that has one (one query)."""
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            f"SELECT chunk_id, sentences, entities, vectors FROM readings "
+            f"WHERE chunk_id IN ({marks})",
+            list(ids),
+        )
+        found: dict[str, ChunkReading] = {}
+        for cid, sentences, entities, vectors in rows:
+            spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
+            matrix = np.frombuffer(vectors, dtype=np.float16).astype(np.float32)
+            found[cid] = ChunkReading(
+                spans,
+                tuple(
+                    EntitySpan(int(s), int(e), str(label)) for s, e, label in json.loads(entities)
+                ),
+                matrix.reshape(len(spans), -1) if spans else matrix.reshape(0, 0),
+            )
+        return found
 
     # --- chunks -----------------------------------------------------------------------
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:

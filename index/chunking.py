@@ -20,9 +20,12 @@ TokenOffsets = Callable[[str], Sequence[tuple[int, int]]]
 
 @dataclass(frozen=True)
 class ChunkSpan:
+    """A chunk `text == article[start:end]` and its sentences, as article spans."""
+
     start: int
     end: int
     text: str
+    sentences: tuple[tuple[int, int], ...] = ()
 
 
 class Chunker:
@@ -51,7 +54,8 @@ class Chunker:
                 last += 1
                 used += units[last][2]
             start, end = units[first][0], units[last][1]
-            chunks.append(ChunkSpan(start, end, text[start:end]))
+            sentences = tuple((s, e) for s, e, _ in units[first : last + 1])
+            chunks.append(ChunkSpan(start, end, text[start:end], sentences))
             if last + 1 >= len(units):
                 break
             first = self._overlap_start(units, first, last)

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from index.articles import Article
-from index.catalog import chunk_id
+from index.catalog import ChunkReading, chunk_id
 from index.chunking import ChunkSpan
 from index.errors import InputError
 from index.loaders import Skipped, find_article_files, load_articles
@@ -183,8 +183,19 @@ def _write(
 def _write_batch(index: Index, batch: list[_Planned]) -> None:
     catalog = index.catalog
     catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
-    texts = [span.text for item in batch for span in item.spans]
-    embeddings = index.embedder.embed_documents(texts)
+    spans = [span for item in batch for span in item.spans]
+    texts = [span.text for span in spans]
+    local = [[(s - span.start, e - span.start) for s, e in span.sentences] for span in spans]
+    embeddings, sentence_vectors = index.embedder.embed_chunks(texts, local)
+    found = index.recognizer.entities(texts)
+    readings = iter(
+        ChunkReading(
+            span.sentences,
+            tuple(replace(e, start=e.start + span.start, end=e.end + span.start) for e in ents),
+            vectors,
+        )
+        for span, ents, vectors in zip(spans, found, sentence_vectors, strict=True)
+    )
     ids: list[str] = []
     metadatas: list[dict[str, str | int]] = []
     for item in batch:
@@ -203,7 +214,11 @@ def _write_batch(index: Index, batch: list[_Planned]) -> None:
     index.vectors.upsert(ids, embeddings, metadatas, texts)
     with catalog.transaction():
         for item in batch:
-            catalog.put_article(item.article, [(s.start, s.end) for s in item.spans])
+            catalog.put_article(
+                item.article,
+                [(s.start, s.end) for s in item.spans],
+                [next(readings) for _ in item.spans],
+            )
         catalog.set_meta("keyword_stale", True)
     for item in batch:
         if item.replaces_version:

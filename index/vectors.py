@@ -8,6 +8,7 @@ embedding function would try to download a model).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,13 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 MAX_BATCH = 5000  # Chroma rejects batches above ~5461 records
 OVERFETCH = 4  # a date-ranged query first looks at this many times top_k nearest vectors
+
+# Chroma keeps one shared system per path in a process, and a client created while
+# another thread is still starting that system fails ("Could not connect to tenant
+# default_tenant", "'RustBindingsAPI' object has no attribute 'bindings'"). So every
+# store of the process connects under this one lock: a server's first requests arrive
+# together, each on its own thread.
+_CONNECT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -44,29 +52,38 @@ class VectorStore:
 
     @property
     def collection(self) -> Any:
-        if self._collection is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
+        collection = self._collection  # one read: `reset` may clear it meanwhile
+        if collection is None:
+            with _CONNECT_LOCK:
+                if self._collection is None:
+                    self._collection = self._open_collection()
+                collection = self._collection
+        return collection
 
-            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-            if self._settings.chroma_url:
-                url = urlparse(self._settings.chroma_url)
-                client: Any = chromadb.HttpClient(
-                    host=url.hostname or "127.0.0.1",
-                    port=url.port or 8000,
-                    ssl=url.scheme == "https",
-                    settings=chroma_settings,
-                )
-            else:
-                path = Path(self._settings.home) / "chroma"
-                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-            self._client = client
-            self._collection = client.get_or_create_collection(
-                self._settings.collection,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
+    def _open_collection(self) -> Any:
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client.get_or_create_collection(
+            self._settings.collection,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    def _new_client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        if self._settings.chroma_url:
+            url = urlparse(self._settings.chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
             )
-        return self._collection
+        path = Path(self._settings.home) / "chroma"
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
     def upsert(
         self,
@@ -141,6 +158,19 @@ class VectorStore:
         return int(self.collection.count())
 
     def reset(self) -> None:
-        if self.count():
-            self._client.delete_collection(self._settings.collection)
-        self._collection = None
+        """Drop the collection; the next use creates it empty."""
+        empty = self.count() == 0
+        with _CONNECT_LOCK:
+            if not empty:
+                self._client.delete_collection(self._settings.collection)
+            self._collection = None
+
+    def close(self) -> None:
+        """Let go of the Chroma client; the last one of a path closes its files.
+
+        A later use connects again, as a new process would.
+        """
+        with _CONNECT_LOCK:
+            client, self._client, self._collection = self._client, None, None
+            if client is not None:
+                client.close()

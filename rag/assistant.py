@@ -14,7 +14,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 
 from index.embedding import Embedder
@@ -22,6 +21,7 @@ from index.ingest import IngestReport, Progress, ingest
 from index.store import Index, open_index
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.base import FollowUpCondenser
+from rag.answer.question import QuestionAnalyzer
 from rag.errors import InputError, NotReadyError
 from rag.followup import retrieval_query
 from rag.retrieval import (
@@ -33,7 +33,7 @@ from rag.retrieval import (
     Retriever,
 )
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
-from rag.types import Answer, ArticleView, Status, Turn
+from rag.types import Answer, ArticleView, Passage, Status, Turn
 
 
 class Assistant:
@@ -49,19 +49,42 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
-        self._retriever = retriever
-        self._answerer = answerer
+        self._custom_retriever = retriever
+        self._custom_answerer = answerer
         self._write_lock = threading.Lock()
+        # Built on first use, once, under this lock: a server's first requests arrive
+        # together on their own threads (functools.cached_property locks only on 3.11).
+        # Reentrant, because building the retriever or the answerer opens the index.
+        self._compose_lock = threading.RLock()
+        self._index: Index | None = None
+        self._retriever: Retriever | None = None
+        self._answerer: Answerer | None = None
 
     # --- composition ------------------------------------------------------------------
-    @cached_property
+    @property
     def index(self) -> Index:
-        return open_index(self.settings.index_settings(), self._embedder)
+        with self._compose_lock:
+            if self._index is None:
+                self._index = open_index(self.settings.index_settings(), self._embedder)
+            return self._index
 
-    @cached_property
+    @property
     def retriever(self) -> Retriever:
-        if self._retriever is not None:
+        with self._compose_lock:
+            if self._retriever is None:
+                self._retriever = self._build_retriever()
             return self._retriever
+
+    @property
+    def answerer(self) -> Answerer:
+        with self._compose_lock:
+            if self._answerer is None:
+                self._answerer = self._build_answerer()
+            return self._answerer
+
+    def _build_retriever(self) -> Retriever:
+        if self._custom_retriever is not None:
+            return self._custom_retriever
         retrieval = self.settings.retrieval
         dense, keyword = DenseRetriever(self.index), KeywordRetriever(self.index)
         if retrieval.mode == "dense":
@@ -71,21 +94,34 @@ class Assistant:
         recency = RecencyPrior(retrieval.recency_half_life_days, retrieval.recency_weight)
         return HybridRetriever([dense, keyword], retrieval.candidates, retrieval.rrf_k, recency)
 
-    @cached_property
-    def answerer(self) -> Answerer:
-        if self._answerer is not None:
-            return self._answerer
+    def _build_answerer(self) -> Answerer:
+        if self._custom_answerer is not None:
+            return self._custom_answerer
+        index = self.index
+        keyword = index.keyword
         extractive = ExtractiveAnswerer(
-            self.index.keyword.analyzer, self.index.keyword.idf, self.settings.answer
+            keyword.analyzer,
+            keyword.idf,
+            QuestionAnalyzer(self.settings.nlp),
+            index.readings,
+            index.embedder.embed_query,
+            self.settings.answer,
         )
         if self.settings.answer.mode == "llm":
             from rag.answer.llm import LLMAnswerer
 
-            keyword = self.index.keyword
             return LLMAnswerer(
                 self.settings.llm, fallback=extractive, analyzer=keyword.analyzer, idf=keyword.idf
             )
         return extractive
+
+    def warm_up(self) -> None:
+        """Load the embedding model and open the stores now, not on the first question.
+
+        `rag serve` calls it before accepting requests, so the first user does not wait.
+        """
+        _ = self.answerer
+        self.retriever.retrieve("warm up", 1, DateFilter())
 
     # --- ingest -----------------------------------------------------------------------
     def ingest(
@@ -99,9 +135,13 @@ class Assistant:
         """Bring the index in step with the articles under `paths`; see `IngestReport`."""
         with self._write_lock:
             if rebuild:
-                self.__dict__["index"] = open_index(
-                    self.settings.index_settings(), self._embedder, rebuild=True
-                )
+                # Under the composition lock, so that no question meets the old retriever
+                # and answerer: they hold the old index, whose vectors are dropped.
+                with self._compose_lock:
+                    self._index = open_index(
+                        self.settings.index_settings(), self._embedder, rebuild=True
+                    )
+                    self._retriever = self._answerer = None
             return ingest(self.index, [Path(p) for p in paths], prune=prune, progress=progress)
 
     # --- ask --------------------------------------------------------------------------
@@ -122,6 +162,30 @@ class Assistant:
         """
         started = time.perf_counter()
         question = validate_question(question)
+        turns = validate_history(history)
+        passages = self.search(question, top_k=top_k, since=since, until=until, history=turns)
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(question, passages, turns)
+        done = time.perf_counter()
+        timings = {
+            **answer.timings_ms,
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        return replace(answer, timings_ms=timings)
+
+    def search(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        history: Sequence[Turn | dict[str, str]] = (),
+    ) -> list[Passage]:
+        """Retrieval only: the passages `ask` would answer from, best first."""
+        question = validate_question(question)
         k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)
         filters = DateFilter(parse_date_arg(since, "since"), parse_date_arg(until, "until"))
         if filters.since and filters.until and filters.since > filters.until:
@@ -136,17 +200,7 @@ class Assistant:
             query = self.answerer.condense(question, turns)
         else:
             query = retrieval_query(question, turns)
-        passages = self.retriever.retrieve(query, k, filters)
-        retrieved = time.perf_counter()
-        answer = self.answerer.answer(question, passages, turns)
-        done = time.perf_counter()
-        timings = {
-            **answer.timings_ms,
-            "retrieve": (retrieved - started) * 1000,
-            "answer": (done - retrieved) * 1000,
-            "total": (done - started) * 1000,
-        }
-        return replace(answer, timings_ms=timings)
+        return self.retriever.retrieve(query, k, filters)
 
     # --- read -------------------------------------------------------------------------
     def article(self, article_id: str) -> ArticleView:

@@ -19,7 +19,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from index.settings import ChunkingSettings, EmbeddingSettings, IndexSettings, StoreSettings
+from index.settings import (
+    ChunkingSettings,
+    EmbeddingSettings,
+    IndexSettings,
+    NlpSettings,
+    StoreSettings,
+)
 
 MAX_TOP_K = 50
 MAX_QUESTION_CHARS = 2000
@@ -52,6 +58,25 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class ReaderWeights(BaseModel):
+    """Weights of the extractive reader's one scoring function (`rag/answer/extractive.py`):
+    z = bias + Σ weight·feature ranks sentences, and 1/(1+e^-z) is the answer's confidence.
+    Fitted by logistic regression on the dev sets' candidate sentences
+    (`python -m eval.fit_reader`); see eval/results/README.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bias: float = Field(-6.67, description="Intercept.")
+    semantic: float = Field(1.43, description="MiniLM cosine of question and sentence.")
+    lexical: float = Field(3.24, description="Share of the question's idf-weighted terms.")
+    has_answer: float = Field(
+        0.34, description="The sentence holds an entity of the type the question asks for."
+    )
+    names: float = Field(0.78, description="Share of the question's names in the passage.")
+    numbers: float = Field(0.65, description="Share of the question's numbers in the passage.")
+    rank: float = Field(1.75, description="1 / retrieval rank of the sentence's passage.")
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,13 +84,15 @@ class AnswerSettings(BaseModel):
         "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
     )
     max_sentences: int = Field(2, ge=1, le=3, description="Sentences in an extractive answer.")
-    min_coverage: float = Field(
-        0.4,
+    min_confidence: float = Field(
+        0.1,
         ge=0.0,
         le=1.0,
-        description="Share of the question's (idf-weighted) terms a sentence must contain "
-        "for the extractive answerer to answer rather than abstain.",
+        description="The extractive reader abstains when its best sentence's confidence "
+        "(the fitted probability that it holds the answer) is below this. 0.1 was chosen "
+        "on the seeds and squad2-sample dev sets (eval/results/README.md).",
     )
+    weights: ReaderWeights = ReaderWeights()
 
 
 class LLMSettings(BaseModel):
@@ -104,6 +131,7 @@ class Settings(BaseSettings):
     )
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
+    nlp: NlpSettings = NlpSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
@@ -130,4 +158,5 @@ class Settings(BaseSettings):
             store=StoreSettings(home=self.home, chroma_url=self.chroma_url),
             embedding=self.embedding,
             chunking=self.chunking,
+            nlp=self.nlp,
         )

@@ -67,6 +67,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The fact a question asks for, as a span of an article: `text[start:end] == text`."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `Assistant.ask` returns.
 
@@ -82,6 +95,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     answered_by: str = "extractive"
     notes: tuple[str, ...] = ()
+    short_answer: ShortAnswer | None = None
+    answer_type: str | None = None  # what the question asks for: person, date, number, ...
+    confidence: float | None = None  # the reader's probability that the answer is right
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `rag ask --json` and `POST /v1/ask`."""
@@ -89,6 +105,9 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
+            "answer_type": self.answer_type,
+            "confidence": self.confidence,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},

@@ -34,6 +34,18 @@ class HashingEmbedder:
         self.documents_embedded += len(texts)
         return np.stack([self._embed(t) for t in texts]) if texts else np.zeros((0, self._dims))
 
+    def embed_chunks(
+        self, texts: Sequence[str], sentences: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        chunks = self.embed_documents(texts)
+        pooled = [
+            np.stack([self._embed(text[s:e]) for s, e in spans])
+            if spans
+            else np.zeros((0, self._dims), dtype=np.float32)
+            for text, spans in zip(texts, sentences, strict=True)
+        ]
+        return chunks, pooled
+
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed(text)
 

@@ -67,6 +67,15 @@ class CitationOut(BaseModel):
     score: float
 
 
+class ShortAnswerOut(BaseModel):
+    """The fact asked for, as an article span: the article's `text[start:end] == text`."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+
+
 class PassageOut(BaseModel):
     article_id: str
     title: str
@@ -84,6 +93,15 @@ class AskResponse(BaseModel):
     question: str
     answer: str = Field(description="The answer text with [n] citation markers.")
     abstained: bool = Field(description="True when no passage answers the question.")
+    short_answer: ShortAnswerOut | None = Field(
+        None, description="The fact the question asks for (a name, date, number, ...)."
+    )
+    answer_type: str | None = Field(
+        None, description="What the question asks for: person, date, number, ... or null."
+    )
+    confidence: float | None = Field(
+        None, description="The reader's probability, in [0, 1], that the answer is right."
+    )
     citations: list[CitationOut]
     passages: list[PassageOut]
     timings_ms: dict[str, float]

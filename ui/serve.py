@@ -34,6 +34,8 @@ def serve(
             print(f"no {settings.seeds}/ folder: serving the index as it is", file=sys.stderr)
     try:
         status = assistant.status()
+        # Before the first request: the chat page sends several at once.
+        assistant.warm_up()
     except RagError as exc:
         print(f"rag: error: {exc}", file=sys.stderr)
         return 1

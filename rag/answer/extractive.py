@@ -1,45 +1,76 @@
-"""The default answerer: picks the retrieved sentences that answer the question. No LLM.
+"""The default answerer: a reader that quotes the sentences answering the question, and
+the fact itself when the question asks for one. No LLM.
 
-Each candidate sentence is scored by the share of the question's idf-weighted terms
-it contains (stemmed, stop words dropped), plus a small prior for the passage's
-retrieval rank. A question asking for a name, number, date or place only accepts a
-sentence that supplies one (see `answer_types`). Below `min_coverage` it abstains.
-Every quote is an exact slice of its article, so `text[start:end] == quote`.
+One scoring function ranks every sentence of the retrieved passages and gives the
+answer its confidence (`ReaderWeights`, in the settings tree):
+
+    z = bias + semantic·cos(question, sentence) + lexical·coverage + type·has_answer
+        + names·names_found + numbers·numbers_found + rank·1/(passage rank)
+    confidence = 1 / (1 + e^-z)
+
+- cos: MiniLM similarity of the question to the sentence vector stored at ingest
+  (pooled from its chunk's encode), so "the number of troops hurt" meets "injured";
+- coverage: share of the question's idf-weighted terms the sentence contains;
+- has_answer: the question asks for a fact type (spaCy's parse, `question.py`) and the
+  sentence holds an entity of that type the question does not already name;
+- names_found / numbers_found: shares of the question's own names and numbers found in
+  the sentence's passage ("ranked 22nd" is not met by "32nd"; a question about a story
+  the archive lacks rarely finds its names there);
+- rank: the passage's retrieval rank.
+
+Below `min_confidence` it abstains ("The corpus does not say…"). A typed question's
+answer starts with the short answer, an entity span (`text[start:end] == short`),
+then the supporting sentences with `[n]` markers; every quote is an exact slice.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from index.keyword import Analyzer
-from index.sentences import sentence_spans
-from rag.answer.answer_types import expected_answer, supplies
-from rag.answer.base import abstention_text
-from rag.settings import AnswerSettings
-from rag.types import Answer, Citation, Passage, Turn
+import numpy as np
 
-RANK_PRIOR = 0.05  # a tie-breaker, never enough to lift an off-topic sentence
+from index.catalog import ChunkReading
+from index.keyword import Analyzer
+from index.nlp import EntitySpan
+from index.sentences import sentence_spans
+from rag.answer.base import abstention_text
+from rag.answer.question import QuestionAnalysis, QuestionAnalyzer, bare_word
+from rag.settings import AnswerSettings
+from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
+
+LABEL_STEP_CHARS = 40  # a less-wanted entity label counts as this much farther away
 HISTORY_WEIGHT = 0.5  # terms of the earlier turns count half
 # Words that shape a question rather than name its subject ("how many", "what kind").
 QUESTION_FRAME = "many much kind type sort name happen happened according article"
 
+Readings = Callable[[Sequence[str]], dict[str, ChunkReading]]
+EmbedQuery = Callable[[str], np.ndarray]
+
 
 @dataclass(frozen=True)
-class ScoredSentence:
+class Candidate:
+    """One sentence of a passage, its features and its score `z` (see the module doc)."""
+
     passage: Passage
     start: int  # in the article
     end: int
     text: str
-    coverage: float  # share of the question's weight the sentence contains
-    score: float
+    features: dict[str, float]
+    z: float
+    answers: tuple[EntitySpan, ...]  # entities of the expected type, article offsets
+
+    @property
+    def confidence(self) -> float:
+        return 1.0 / (1.0 + math.exp(-self.z))
 
 
 class ExtractiveAnswerer:
-    """Answer with 1-3 sentences quoted from the passages, each with its `[n]` marker.
+    """Answer with a short fact (when asked for one) and 1-3 quoted sentences.
 
-    >>> answerer = ExtractiveAnswerer(Analyzer(), idf=lambda term: 1.0)
-    >>> answerer.answer("Who runs the bakery?", []).abstained
+    >>> reader = ExtractiveAnswerer(Analyzer(), idf, QuestionAnalyzer(), readings, embed)
+    >>> reader.answer("Who runs the bakery?", []).abstained  # doctest: +SKIP
     True
     """
 
@@ -47,74 +78,152 @@ class ExtractiveAnswerer:
         self,
         analyzer: Analyzer,
         idf: Callable[[str], float],
+        questions: QuestionAnalyzer,
+        readings: Readings,
+        embed_query: EmbedQuery,
         settings: AnswerSettings | None = None,
     ) -> None:
         self._analyzer = analyzer
         self._idf = idf
+        self._questions = questions
+        self._readings = readings
+        self._embed_query = embed_query
         self._settings = settings or AnswerSettings()
         self._frame = set(analyzer.terms(QUESTION_FRAME))
 
     def answer(
         self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
     ) -> Answer:
-        ranked = self.rank_sentences(question, passages, history)
+        analysis = self._questions.analyze(question)
+        ranked = self.rank_sentences(question, passages, history, analysis)
+        answer_type = analysis.answer_type
+        if not ranked or ranked[0].confidence < self._settings.min_confidence:
+            confidence = ranked[0].confidence if ranked else 0.0
+            return Answer(
+                question,
+                abstention_text(question),
+                True,
+                (),
+                tuple(passages),
+                answer_type=answer_type,
+                confidence=round(confidence, 4),
+            )
         chosen = self._choose(ranked)
-        if not chosen:
-            return Answer(question, abstention_text(question), True, (), tuple(passages))
         citations = tuple(
             Citation(
                 n=n,
-                article_id=s.passage.article_id,
-                title=s.passage.title,
-                date=s.passage.date,
-                source=s.passage.source,
-                quote=s.text,
-                start=s.start,
-                end=s.end,
-                score=round(s.score, 4),
+                article_id=c.passage.article_id,
+                title=c.passage.title,
+                date=c.passage.date,
+                source=c.passage.source,
+                quote=c.text,
+                start=c.start,
+                end=c.end,
+                score=round(c.confidence, 4),
             )
-            for n, s in enumerate(chosen, start=1)
+            for n, c in enumerate(chosen, start=1)
         )
-        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question, text, False, citations, tuple(passages))
+        best = ranked[0]
+        short = self._short_answer(best, analysis)
+        quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        if short is not None:
+            n = next(c.n for c in citations if c.start == best.start)
+            text = f"{short.text} [{n}]. {quoted}"
+        else:
+            text = quoted
+        return Answer(
+            question,
+            text,
+            False,
+            citations,
+            tuple(passages),
+            short_answer=short,
+            answer_type=answer_type,
+            confidence=round(best.confidence, 4),
+        )
 
     def rank_sentences(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
-    ) -> list[ScoredSentence]:
-        """Every distinct sentence of the passages, best first; ineligible ones removed."""
-        question_terms = self._terms(question)
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        analysis: QuestionAnalysis | None = None,
+    ) -> list[Candidate]:
+        """Every distinct sentence of the passages with its score, best first."""
+        analysis = analysis or self._questions.analyze(question)
+        question_terms = self._analyzer.terms(question)
         weights = self._weights(question_terms, history)
         asked = {t: w for t, w in weights.items() if w > 0 and t in question_terms}
         total = sum(asked.values())
-        if total == 0:
+        sentences = self._sentences(passages)
+        if not sentences:
             return []
-        expected = expected_answer(question)
-        seen: set[tuple[str, int]] = set()
-        scored: list[ScoredSentence] = []
-        for rank, passage in enumerate(passages):
-            for start, end in sentence_spans(passage.text):
-                key = (passage.article_id, passage.start + start)
-                if key in seen:
-                    continue
-                seen.add(key)
-                text = passage.text[start:end]
-                if expected and not supplies(text, expected, question):
-                    continue
-                terms = set(self._terms(text))
-                coverage = sum(w for t, w in asked.items() if t in terms) / total
-                extra = sum(w for t, w in weights.items() if t in terms and t not in asked)
-                score = coverage + extra / total + RANK_PRIOR / (rank + 1)
-                scored.append(
-                    ScoredSentence(
-                        passage, passage.start + start, passage.start + end, text, coverage, score
-                    )
-                )
-        scored.sort(key=lambda s: s.score, reverse=True)
-        return scored
+        query = self._embed_query(question)
+        terms = self._analyzer.terms_many([s[3] for s in sentences])
+        constraints = [_constraints(p.text, analysis) for p in passages]
+        candidates = []
+        for (rank, start, end, text, vector, entities), sentence_terms in zip(
+            sentences, terms, strict=True
+        ):
+            passage = passages[rank]
+            found = set(sentence_terms)
+            answers = tuple(e for e in entities if _fits(e, text, start, analysis))
+            names, numbers = constraints[rank]
+            features = {
+                "semantic": float(vector @ query) if vector is not None else 0.0,
+                "lexical": sum(w for t, w in asked.items() if t in found) / total if total else 0.0,
+                "has_answer": float(bool(answers)) if analysis.labels else 0.0,
+                "names": names,
+                "numbers": numbers,
+                "rank": 1.0 / (rank + 1),
+            }
+            candidates.append(
+                Candidate(passage, start, end, text, features, self._z(features), answers)
+            )
+        candidates.sort(key=lambda c: c.z, reverse=True)
+        return candidates
 
-    def _choose(self, ranked: list[ScoredSentence]) -> list[ScoredSentence]:
-        if not ranked or ranked[0].coverage < self._settings.min_coverage:
-            return []
+    def _z(self, features: dict[str, float]) -> float:
+        w = self._settings.weights
+        return (
+            w.bias
+            + w.semantic * features["semantic"]
+            + w.lexical * features["lexical"]
+            + w.has_answer * features["has_answer"]
+            + w.names * features["names"]
+            + w.numbers * features["numbers"]
+            + w.rank * features["rank"]
+        )
+
+    def _sentences(
+        self, passages: Sequence[Passage]
+    ) -> list[tuple[int, int, int, str, np.ndarray | None, list[EntitySpan]]]:
+        """(passage rank, start, end, text, vector, entities) of each distinct sentence."""
+        readings = self._readings([p.chunk_id for p in passages])
+        seen: set[tuple[str, int]] = set()
+        out: list[tuple[int, int, int, str, np.ndarray | None, list[EntitySpan]]] = []
+        for rank, passage in enumerate(passages):
+            reading = readings.get(passage.chunk_id)
+            if reading is not None:
+                spans: Sequence[tuple[int, int]] = reading.sentences
+                vectors: np.ndarray | None = reading.vectors
+                entities: Sequence[EntitySpan] = reading.entities
+            else:  # a passage from a retriever of the caller's own: no stored reading
+                spans = [
+                    (passage.start + s, passage.start + e) for s, e in sentence_spans(passage.text)
+                ]
+                vectors, entities = None, ()
+            for i, (start, end) in enumerate(spans):
+                if (passage.article_id, start) in seen:
+                    continue
+                seen.add((passage.article_id, start))
+                text = passage.text[start - passage.start : end - passage.start]
+                inside = [e for e in entities if e.start >= start and e.end <= end]
+                vector = vectors[i] if vectors is not None and len(vectors) > i else None
+                out.append((rank, start, end, text, vector, inside))
+        return out
+
+    def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
         best = ranked[0]
         chosen = [best]
         for other in ranked[1:]:
@@ -123,23 +232,83 @@ class ExtractiveAnswerer:
             adjacent = other.passage.article_id == best.passage.article_id and (
                 0 <= other.start - best.end <= 2
             )
-            if other.coverage >= self._settings.min_coverage and (
-                adjacent or other.score >= 0.9 * best.score
+            if other.confidence >= self._settings.min_confidence and (
+                (adjacent and other.z >= best.z - 1.0) or other.z >= best.z - 0.25
             ):
                 chosen.append(other)
         # Read in article order when the sentences come from one article.
-        if len({s.passage.article_id for s in chosen}) == 1:
-            chosen.sort(key=lambda s: s.start)
+        if len({c.passage.article_id for c in chosen}) == 1:
+            chosen.sort(key=lambda c: c.start)
         return chosen
 
-    def _terms(self, text: str) -> list[str]:
-        return self._analyzer.terms(text)
+    def _short_answer(self, best: Candidate, analysis: QuestionAnalysis) -> ShortAnswer | None:
+        """The entity of the expected type in the best sentence: the preferred label
+        first, then the one nearest the words the sentence shares with the question."""
+        if not best.answers:
+            return None
+        text = best.passage.text
+        offset = best.passage.start
+        lowered = best.text.lower()
+        anchors = [
+            best.start + i
+            for word in analysis.asked_words
+            if len(word) > 3 and (i := lowered.find(word)) >= 0
+        ]
+
+        def preference(entity: EntitySpan) -> int:
+            """Characters from the nearest question word, plus a step per less-wanted label."""
+            distance = min((abs(entity.start - a) for a in anchors), default=0)
+            return distance + LABEL_STEP_CHARS * analysis.labels.index(entity.label)
+
+        entity = min(best.answers, key=preference)
+        start, end = entity.start, _extend_to_focus(text, offset, entity.end, analysis.focus)
+        return ShortAnswer(
+            text=text[start - offset : end - offset],
+            article_id=best.passage.article_id,
+            start=start,
+            end=end,
+        )
 
     def _weights(self, question_terms: list[str], history: Sequence[Turn]) -> dict[str, float]:
         weights = {t: self._idf(t) for t in question_terms if t not in self._frame}
         for turn in history:
             if turn.role != "user":
                 continue
-            for term in self._terms(turn.content):
+            for term in self._analyzer.terms(turn.content):
                 weights.setdefault(term, HISTORY_WEIGHT * self._idf(term))
         return weights
+
+
+def _fits(
+    entity: EntitySpan, sentence: str, sentence_start: int, analysis: QuestionAnalysis
+) -> bool:
+    """An entity of an expected label that the question does not already name."""
+    if entity.label not in analysis.labels:
+        return False
+    words = sentence[entity.start - sentence_start : entity.end - sentence_start].lower().split()
+    return not all(bare_word(w) in analysis.asked_words for w in words)
+
+
+def _constraints(passage_text: str, analysis: QuestionAnalysis) -> tuple[float, float]:
+    """Shares of the question's names (any of their words) and numbers the passage holds."""
+    lowered = passage_text.lower()
+    names = [
+        any(w in lowered for w in name.lower().split() if len(w) > 2) for name in analysis.names
+    ]
+    numbers = [number.lower() in lowered for number in analysis.numbers]
+    return (
+        sum(names) / len(names) if names else 1.0,
+        sum(numbers) / len(numbers) if numbers else 1.0,
+    )
+
+
+def _extend_to_focus(text: str, offset: int, end: int, focus: str | None) -> int:
+    """'85' -> '85 targets' when the next word is the question's focus noun."""
+    if not focus:
+        return end
+    rest = text[end - offset :]
+    stripped = rest.lstrip(" ")
+    word = stripped.split(" ", 1)[0].rstrip(".,;:")
+    if word and word.lower().startswith(focus[: max(len(focus) - 1, 3)]):
+        return end + (len(rest) - len(stripped)) + len(word)
+    return end

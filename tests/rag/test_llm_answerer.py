@@ -50,15 +50,16 @@ def passages(seeded_fake_assistant: Assistant) -> list[Passage]:
 
 @pytest.fixture
 def extractive(seeded_fake_assistant: Assistant) -> ExtractiveAnswerer:
-    keyword = seeded_fake_assistant.index.keyword
-    return ExtractiveAnswerer(keyword.analyzer, keyword.idf)
+    reader = seeded_fake_assistant.answerer  # extractive mode: the default reader
+    assert isinstance(reader, ExtractiveAnswerer)
+    return reader
 
 
 def make_answerer(seeded: Assistant, base_url: str | None, timeout_s: float = 5.0) -> LLMAnswerer:
     keyword = seeded.index.keyword
     return LLMAnswerer(
         LLMSettings(base_url=base_url, timeout_s=timeout_s),
-        fallback=ExtractiveAnswerer(keyword.analyzer, keyword.idf),
+        fallback=seeded.answerer,
         analyzer=keyword.analyzer,
         idf=keyword.idf,
     )

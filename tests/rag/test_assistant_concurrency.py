@@ -1,0 +1,46 @@
+"""The first questions to a new assistant, asked together, are all answered (issue 13.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import Answer, Assistant, Settings
+from tests.concurrency import all_at_once, build_and_let_go, slow_chroma_start
+from tests.fakes import HashingEmbedder
+
+QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
+THREADS = 12
+
+
+def test_first_questions_asked_together_are_all_answered(
+    settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_and_let_go(settings, corpus)
+    started = slow_chroma_start(monkeypatch)
+    fresh = Assistant(settings, embedder=HashingEmbedder())
+
+    results = all_at_once(THREADS, lambda _: fresh.ask(QUESTION))
+
+    failures = [repr(r) for r in results if not isinstance(r, Answer)]
+    assert not failures, f"{len(failures)} of {THREADS} failed: {sorted(set(failures))}"
+    answers = [r for r in results if isinstance(r, Answer)]
+    assert all(not a.abstained and "85 targets" in a.citations[0].quote for a in answers)
+    assert len({a.text for a in answers}) == 1
+    assert len(started) == 1  # the questions did start Chroma, and only once
+
+
+def test_warm_up_opens_everything_before_the_first_question(
+    settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_and_let_go(settings, corpus)
+    started = slow_chroma_start(monkeypatch)
+    fresh = Assistant(settings, embedder=HashingEmbedder())
+
+    fresh.warm_up()
+    assert len(started) == 1
+    results = all_at_once(THREADS, lambda _: fresh.ask(QUESTION))
+
+    assert all(isinstance(r, Answer) and not r.abstained for r in results)
+    assert len(started) == 1
