@@ -80,12 +80,13 @@ class ChatSession:
             messages.append({"role": "assistant", "content": error})
             yield messages, [*answers, None], gr.skip(), gr.skip(), ""
             return
+        short = answer.short_answer.text if answer.short_answer else None
         for prefix in stream_prefixes(answer.text):
-            content = render.answer_markdown(prefix, turn, abstained=answer.abstained)
+            content = render.answer_markdown(prefix, turn, abstained=answer.abstained, short=short)
             yield [*messages, {"role": "assistant", "content": content}], answers, "", "", ""
             time.sleep(STREAM_DELAY_S)
         sources = render.sources_html(answer, turn, self.contexts(answer))
-        final = render.answer_markdown(answer.text, turn, abstained=answer.abstained)
+        final = render.answer_markdown(answer.text, turn, abstained=answer.abstained, short=short)
         messages.append({"role": "assistant", "content": final})
         yield messages, [*answers, answer], sources, render.copy_text(answer), ""
 

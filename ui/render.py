@@ -39,10 +39,16 @@ def cite_href(turn: int, n: int) -> str:
     return f"#cite-{turn}-{n}"
 
 
-def answer_markdown(text: str, turn: int, *, abstained: bool = False) -> str:
-    """An answer for the chat: escaped text whose `[n]` markers link to their citation."""
+def answer_markdown(
+    text: str, turn: int, *, abstained: bool = False, short: str | None = None
+) -> str:
+    """An answer for the chat: escaped text whose `[n]` markers link to their citation;
+    the short answer it starts with, if any, in bold above its quote."""
     parts: list[str] = []
     last = 0
+    if short and text.startswith(short) and len(text) > len(short):
+        parts.append(f"**{escape_markdown(short)}**")
+        last = len(short)
     for match in MARKER.finditer(text):
         parts.append(escape_markdown(text[last : match.start()]))
         n = int(match.group(1))

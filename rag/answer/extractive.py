@@ -41,6 +41,8 @@ from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 
 LABEL_STEP_CHARS = 40  # a less-wanted entity label counts as this much farther away
+# Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
+STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
 HISTORY_WEIGHT = 0.5  # terms of the earlier turns count half
 # Words that shape a question rather than name its subject ("how many", "what kind").
 QUESTION_FRAME = "many much kind type sort name happen happened according article"
@@ -97,6 +99,8 @@ class ExtractiveAnswerer:
         analysis = self._questions.analyze(question)
         ranked = self.rank_sentences(question, passages, history, analysis)
         answer_type = analysis.answer_type
+        if answer_type in STRICT_TYPES:  # no name, date or number: no answer
+            ranked = [c for c in ranked if c.answers]
         if not ranked or ranked[0].confidence < self._settings.min_confidence:
             confidence = ranked[0].confidence if ranked else 0.0
             return Answer(

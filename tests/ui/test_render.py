@@ -104,3 +104,10 @@ def test_window_cuts_at_whitespace_around_the_span() -> None:
     window, offset = render.window(text, 500, 504, chars=50)
     assert text[offset : offset + len(window)] == window
     assert not window.startswith("ord") and len(window) <= 110
+
+
+def test_the_short_answer_is_bold_above_its_quote() -> None:
+    text = "85 targets [1]. U.S. airstrikes on Feb. 2 hit 85 targets. [1]"
+    shown = render.answer_markdown(text, 0, short="85 targets")
+    assert shown.startswith("**85 targets**")
+    assert render.answer_markdown(text, 0).startswith("85 targets")
