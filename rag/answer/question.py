@@ -215,6 +215,8 @@ def _focus_noun(doc: Doc, wh: Token) -> Token | None:
     else:
         # "What is the capital of ...": the noun that the copula links to the wh-word.
         root = wh.head
+        if root.lemma_ != "be":  # "What did the mayor promise?" asks for no kind of mayor
+            return None
         candidates = [
             t
             for t in root.children
