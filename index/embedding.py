@@ -6,6 +6,7 @@ The model is loaded on first use, once per embedder, so building one is free.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import threading
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 logger = logging.getLogger(__name__)
-RECENT_QUERIES = 64  # query vectors kept, oldest dropped first
+RECENT_QUERIES = 64  # query vectors kept, the least recently used dropped first
 
 
 class Embedder(Protocol):
@@ -95,7 +96,8 @@ class SentenceTransformerEmbedder:
         # Document batches (one ingest at a time) don't take it, so a question asked
         # during an upload's ingest is not held up for a whole batch.
         self._query_lock = threading.Lock()
-        self._recent_queries: dict[str, np.ndarray] = {}
+        # The reader embeds the question the dense retriever has just embedded.
+        self._embed_query_cached = functools.lru_cache(maxsize=RECENT_QUERIES)(self._embed_query)
 
     @property
     def name(self) -> str:
@@ -178,11 +180,9 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         _ = self.model  # load it (under its own lock) before queueing for the query lock
         with self._query_lock:
-            cached = self._recent_queries.get(text)
-            if cached is None:
-                cached = self.embed_documents([text])[0]
-                # The reader embeds the question the dense retriever has just embedded.
-                self._recent_queries[text] = cached
-                if len(self._recent_queries) > RECENT_QUERIES:
-                    del self._recent_queries[next(iter(self._recent_queries))]
-            return cached
+            return self._embed_query_cached(text)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vector = self.embed_documents([text])[0]
+        vector.setflags(write=False)  # cached and shared between callers
+        return vector

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from index.articles import Article
@@ -185,17 +186,8 @@ def _write_batch(index: Index, batch: list[_Planned]) -> None:
     catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
     spans = [span for item in batch for span in item.spans]
     texts = [span.text for span in spans]
-    local = [[(s - span.start, e - span.start) for s, e in span.sentences] for span in spans]
-    embeddings, sentence_vectors = index.embedder.embed_chunks(texts, local)
-    found = index.recognizer.entities(texts)
-    readings = iter(
-        ChunkReading(
-            span.sentences,
-            tuple(replace(e, start=e.start + span.start, end=e.end + span.start) for e in ents),
-            vectors,
-        )
-        for span, ents, vectors in zip(spans, found, sentence_vectors, strict=True)
-    )
+    embeddings, readings = _embed_and_read(index, spans)
+    per_chunk = iter(readings)
     ids: list[str] = []
     metadatas: list[dict[str, str | int]] = []
     for item in batch:
@@ -217,13 +209,30 @@ def _write_batch(index: Index, batch: list[_Planned]) -> None:
             catalog.put_article(
                 item.article,
                 [(s.start, s.end) for s in item.spans],
-                [next(readings) for _ in item.spans],
+                [next(per_chunk) for _ in item.spans],
             )
         catalog.set_meta("keyword_stale", True)
     for item in batch:
         if item.replaces_version:
             index.vectors.delete_article(item.article.id, keep_hash=item.article.content_hash)
     catalog.clear_pending(item.article.id for item in batch)
+
+
+def _embed_and_read(index: Index, spans: list[ChunkSpan]) -> tuple[np.ndarray, list[ChunkReading]]:
+    """Chunk vectors, and each chunk's `ChunkReading` (sentences, entities, sentence
+    vectors) with every span in article offsets."""
+    local = [[(s - span.start, e - span.start) for s, e in span.sentences] for span in spans]
+    embeddings, sentence_vectors = index.embedder.embed_chunks([s.text for s in spans], local)
+    found = index.recognizer.entities([s.text for s in spans])
+    readings = [
+        ChunkReading(
+            span.sentences,
+            tuple(replace(e, start=e.start + span.start, end=e.end + span.start) for e in ents),
+            vectors,
+        )
+        for span, ents, vectors in zip(spans, found, sentence_vectors, strict=True)
+    ]
+    return embeddings, readings
 
 
 def _remove(index: Index, article_ids: list[str]) -> None:

@@ -62,39 +62,26 @@ class Analyzer:
         return Stemmer.Stemmer("english")
 
     def terms(self, text: str) -> list[str]:
-        import bm25s
-
-        tokens = bm25s.tokenize(
-            _normalise(text),
-            stopwords=self._stopwords,
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
-        return list(tokens[0]) if tokens else []
+        return self.terms_many([text])[0]
 
     def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
         """`terms` of many texts in one tokenizer call."""
-        import bm25s
-
         if not texts:
             return []
-        tokens = bm25s.tokenize(
-            [_normalise(t) for t in texts],
-            stopwords=self._stopwords,
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
-        return [list(t) for t in tokens]
+        return [list(t) for t in self._tokenize(texts, return_ids=False)]
 
     def tokenize_corpus(self, texts: list[str]) -> Any:
+        """bm25s's tokenized corpus (ids and vocabulary), for building the index."""
+        return self._tokenize(texts, return_ids=True)
+
+    def _tokenize(self, texts: Sequence[str], *, return_ids: bool) -> Any:
         import bm25s
 
         return bm25s.tokenize(
             [_normalise(t) for t in texts],
             stopwords=self._stopwords,
             stemmer=self._stemmer,
+            return_ids=return_ids,
             show_progress=False,
         )
 
