@@ -96,10 +96,9 @@ def _answer_settings(meta: dict[str, Any]) -> str:
     answer = meta.get("answer")
     if not answer:
         return ""
-    return (
-        f"answerer `{answer.get('mode')}` abstaining below min_coverage="
-        f"{answer.get('min_coverage')}, "
-    )
+    # min_coverage: the threshold's name in results.json files written before the reader.
+    name = next((k for k in ("min_confidence", "min_coverage") if k in answer), "min_confidence")
+    return f"answerer `{answer.get('mode')}` abstaining below {name}={answer.get(name)}, "
 
 
 def fmt(entry: dict[str, Any] | None, *, interval: bool = True) -> str:

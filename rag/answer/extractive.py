@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -49,6 +50,15 @@ QUESTION_FRAME = "many much kind type sort name happen happened according articl
 
 Readings = Callable[[Sequence[str]], dict[str, ChunkReading]]
 EmbedQuery = Callable[[str], np.ndarray]
+
+
+class _Sentence(NamedTuple):
+    rank: int  # of its passage
+    start: int  # in the article
+    end: int
+    text: str
+    vector: np.ndarray | None  # None: no reading stored for its passage
+    entities: list[EntitySpan]
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,11 @@ class ExtractiveAnswerer:
         short = self._short_answer(best, analysis)
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         if short is not None:
-            n = next(c.n for c in citations if c.start == best.start)
+            n = next(
+                c.n
+                for c in citations
+                if (c.article_id, c.start) == (best.passage.article_id, best.start)
+            )
             text = f"{short.text} [{n}]. {quoted}"
         else:
             text = quoted
@@ -163,7 +177,7 @@ class ExtractiveAnswerer:
         if not sentences:
             return []
         query = self._embed_query(question)
-        terms = self._analyzer.terms_many([s[3] for s in sentences])
+        terms = self._analyzer.terms_many([s.text for s in sentences])
         constraints = [_constraints(p.text, analysis) for p in passages]
         candidates = []
         for (rank, start, end, text, vector, entities), sentence_terms in zip(
@@ -199,13 +213,11 @@ class ExtractiveAnswerer:
             + w.rank * features["rank"]
         )
 
-    def _sentences(
-        self, passages: Sequence[Passage]
-    ) -> list[tuple[int, int, int, str, np.ndarray | None, list[EntitySpan]]]:
-        """(passage rank, start, end, text, vector, entities) of each distinct sentence."""
+    def _sentences(self, passages: Sequence[Passage]) -> list[_Sentence]:
+        """Each distinct sentence of the passages, with what ingest stored about it."""
         readings = self._readings([p.chunk_id for p in passages])
         seen: set[tuple[str, int]] = set()
-        out: list[tuple[int, int, int, str, np.ndarray | None, list[EntitySpan]]] = []
+        out: list[_Sentence] = []
         for rank, passage in enumerate(passages):
             reading = readings.get(passage.chunk_id)
             if reading is not None:
@@ -224,7 +236,7 @@ class ExtractiveAnswerer:
                 text = passage.text[start - passage.start : end - passage.start]
                 inside = [e for e in entities if e.start >= start and e.end <= end]
                 vector = vectors[i] if vectors is not None and len(vectors) > i else None
-                out.append((rank, start, end, text, vector, inside))
+                out.append(_Sentence(rank, start, end, text, vector, inside))
         return out
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
@@ -246,8 +258,8 @@ class ExtractiveAnswerer:
         return chosen
 
     def _short_answer(self, best: Candidate, analysis: QuestionAnalysis) -> ShortAnswer | None:
-        """The entity of the expected type in the best sentence: the preferred label
-        first, then the one nearest the words the sentence shares with the question."""
+        """The entity of the expected type in the best sentence nearest the words it shares
+        with the question, a less-wanted label counting as `LABEL_STEP_CHARS` farther."""
         if not best.answers:
             return None
         text = best.passage.text

@@ -14,14 +14,21 @@ QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
 THREADS = 12
 
 
-def test_first_questions_asked_together_are_all_answered(
+@pytest.fixture
+def fresh(
     settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Assistant, list[float]]:
+    """A new assistant over a built index, and the record of each Chroma start (slowed)."""
     build_and_let_go(settings, corpus)
     started = slow_chroma_start(monkeypatch)
-    fresh = Assistant(settings, embedder=HashingEmbedder())
+    return Assistant(settings, embedder=HashingEmbedder()), started
 
-    results = all_at_once(THREADS, lambda _: fresh.ask(QUESTION))
+
+def test_first_questions_asked_together_are_all_answered(
+    fresh: tuple[Assistant, list[float]],
+) -> None:
+    assistant, started = fresh
+    results = all_at_once(THREADS, lambda _: assistant.ask(QUESTION))
 
     failures = [repr(r) for r in results if not isinstance(r, Answer)]
     assert not failures, f"{len(failures)} of {THREADS} failed: {sorted(set(failures))}"
@@ -32,15 +39,12 @@ def test_first_questions_asked_together_are_all_answered(
 
 
 def test_warm_up_opens_everything_before_the_first_question(
-    settings: Settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+    fresh: tuple[Assistant, list[float]],
 ) -> None:
-    build_and_let_go(settings, corpus)
-    started = slow_chroma_start(monkeypatch)
-    fresh = Assistant(settings, embedder=HashingEmbedder())
-
-    fresh.warm_up()
+    assistant, started = fresh
+    assistant.warm_up()
     assert len(started) == 1
-    results = all_at_once(THREADS, lambda _: fresh.ask(QUESTION))
+    results = all_at_once(THREADS, lambda _: assistant.ask(QUESTION))
 
     assert all(isinstance(r, Answer) and not r.abstained for r in results)
     assert len(started) == 1
