@@ -4,7 +4,8 @@ Ingest (a subset of a corpus, built fresh):
     python bench/bench_core.py ingest --corpus ../shared/benchmarks/realtimeqa-dev/corpus.jsonl \
         --articles 120 --questions ../shared/benchmarks/realtimeqa-dev/questions.jsonl
   - overhead: whole ingest time / pure SentenceTransformer.encode time of the same
-    chunk texts, measured in the same run;
+    chunk texts, measured in the same run; and the spaCy NER time of those texts
+    alone, as a share of the ingest;
   - re-ingest of the unchanged corpus as a share of the first ingest;
   - `rag --help` and a cold `rag ask` (new processes).
 Latency (an index already built, e.g. by `rag eval --corpus`):
@@ -56,6 +57,8 @@ def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
     assistant = Assistant(Settings(home=work / "home"))
     embedder = assistant.index.embedder
     embedder.embed_query("warm up the model")
+    recognizer = assistant.index.recognizer
+    recognizer.entities(["Warm up the entity recognizer in Paris."])
 
     started = time.perf_counter()
     report = assistant.ingest([corpus])
@@ -64,6 +67,9 @@ def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     embedder.embed_documents(texts)
     encode_s = time.perf_counter() - started
+    started = time.perf_counter()
+    recognizer.entities(texts)
+    ner_s = time.perf_counter() - started
     started = time.perf_counter()
     again = assistant.ingest([corpus])
     reingest_s = time.perf_counter() - started
@@ -79,6 +85,8 @@ def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
         "ingest_s": round(ingest_s, 2),
         "pure_encode_s": round(encode_s, 2),
         "ingest_overhead_ratio": round(ingest_s / encode_s, 3),
+        "pure_ner_s": round(ner_s, 2),
+        "ner_share_of_ingest": round(ner_s / ingest_s, 3),
         "reingest_s": round(reingest_s, 3),
         "reingest_share_of_first": round(reingest_s / ingest_s, 4),
         "rag_help_s_best_of_3": round(
