@@ -19,3 +19,7 @@ class NotReadyError(RagError):
 
 class IndexMismatchError(RagError):
     """The index was built with another model or chunking than the settings ask for."""
+
+
+class IndexBusyError(RagError):
+    """Another process (or ingest) is writing to the index right now."""

@@ -44,7 +44,9 @@ def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]
     for path in paths:
         if path.is_dir():
             files.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix in SUPPORTED_SUFFIXES
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
             )
         elif path.is_file():
             files.append(path)
@@ -53,11 +55,15 @@ def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]
     return files, missing
 
 
+def _supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES
+
+
 def load_articles(files: Iterable[Path]) -> LoadResult:
     result = LoadResult()
     for path in files:
         result.files.append(path)
-        if path.suffix not in SUPPORTED_SUFFIXES:
+        if not _supported(path):
             result.skipped.append(
                 Skipped(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
             )
@@ -65,7 +71,7 @@ def load_articles(files: Iterable[Path]) -> LoadResult:
         text = _read_text(path, result)
         if text is None:
             continue
-        if path.suffix == ".jsonl":
+        if path.suffix.lower() == ".jsonl":
             result.articles.extend(_parse_jsonl(path, text, result))
         else:
             article = _parse_plain(path, text, result)
@@ -81,7 +87,11 @@ def file_article_id(path: Path) -> str:
 
 
 def _read_text(path: Path, result: LoadResult) -> str | None:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # unreadable (permissions, a vanished file): skip, keep going
+        result.skipped.append(Skipped(str(path), f"cannot read: {exc.strerror or exc}"))
+        return None
     if not raw.strip():
         result.skipped.append(Skipped(str(path), "file is empty"))
         return None
@@ -116,7 +126,7 @@ def _parse_plain(path: Path, text: str, result: LoadResult) -> Article | None:
         result.skipped.append(Skipped(str(path), "article has no text after its date line"))
         return None
     title = ""
-    if path.suffix == ".md":
+    if path.suffix.lower() == ".md":
         title_match = _MD_TITLE.match(body.splitlines()[0])
         title = title_match.group(1) if title_match else ""
     return Article(id=file_article_id(path), title=title, date=date, text=body, source=str(path))
@@ -159,4 +169,15 @@ def _jsonl_problem(record: object) -> str | None:
         return "missing 'id'"
     if not isinstance(record.get("text"), str) or not record["text"].strip():
         return "missing or empty 'text'"
+    for key, value in record.items():
+        if isinstance(value, str) and _has_lone_surrogate(value):
+            return f"'{key}' holds an invalid character (a lone UTF-16 surrogate escape)"
     return None
+
+
+def _has_lone_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

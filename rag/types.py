@@ -145,6 +145,7 @@ class Status:
     chunk_tokens: int
     store: str
     home: str
+    problems: tuple[str, ...] = ()  # e.g. vectors missing for catalog chunks
 
     @classmethod
     def from_index(cls, status: IndexStatus) -> Status:
@@ -158,6 +159,7 @@ class Status:
             status.chunk_tokens,
             status.store,
             status.home,
+            status.problems,
         )
 
     def to_dict(self) -> dict[str, Any]:

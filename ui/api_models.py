@@ -127,6 +127,9 @@ class StatusOut(BaseModel):
     chunk_tokens: int
     store: str
     home: str
+    problems: list[str] = Field(
+        default_factory=list, description="disagreements between the catalog and the stores"
+    )
 
 
 class HealthOut(BaseModel):

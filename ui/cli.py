@@ -200,7 +200,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         f"model: {status.model} ({status.chunk_tokens}-token chunks)\n"
         f"store: {status.store}\nhome: {status.home}"
     )
-    return EXIT_OK
+    for problem in status.problems:
+        print(f"problem: {problem}")
+    return EXIT_FAILURE if status.problems else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -76,3 +76,12 @@ def test_directories_expand_to_supported_files_and_missing_paths_are_reported(
     files, missing = find_article_files([tmp_path, tmp_path / "nope"])
     assert files == [tmp_path / "a.txt"]
     assert missing[0].reason == "path does not exist"
+
+
+def test_upper_case_suffixes_are_found_and_read(tmp_path: Path) -> None:
+    write(tmp_path / "A.TXT", "date 2024-02-10\nUpper-case text.\n")
+    write(tmp_path / "B.MD", "date 2024-02-11\n# Loud title\n\nBody.\n")
+    files, missing = find_article_files([tmp_path])
+    result = load_articles(files)
+    assert not missing and not result.skipped
+    assert sorted(a.title for a in result.articles) == ["", "Loud title"]

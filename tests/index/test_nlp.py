@@ -1,0 +1,65 @@
+"""Entities at ingest: the NER reads each stretch of an article once, and only what it needs."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any, cast
+
+from index.articles import Article
+from index.chunking import Chunker
+from index.ingest import _entities, _Planned
+from index.nlp import EntitySpan, SpacyEntityRecognizer, load_pipeline
+from index.settings import ChunkingSettings, NlpSettings
+from tests.conftest import SEED_ARTICLE
+from tests.fakes import HashingEmbedder
+
+CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+class CapitalisedWords:
+    """A recogniser that tags capitalised words and remembers what it read."""
+
+    name = "capitalised"
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def entities(self, texts: Sequence[str]) -> list[list[EntitySpan]]:
+        self.read.extend(texts)
+        return [[EntitySpan(*m.span(), "X") for m in CAPITALISED.finditer(t)] for t in texts]
+
+
+def test_each_chunk_gets_the_entities_inside_it_and_overlaps_are_read_once() -> None:
+    text = SEED_ARTICLE.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+    embedder = HashingEmbedder(max_tokens=60)
+    chunker = Chunker(
+        ChunkingSettings(chunk_tokens=60, overlap_tokens=15),
+        embedder.token_offsets,
+        embedder.max_tokens,
+    )
+    spans = chunker.split(text)
+    assert len(spans) > 3 and any(b.start < a.end for a, b in itertools.pairwise(spans))
+    article = Article(id="a", title="", date="", text=text, source="a.txt")
+    recognizer = CapitalisedWords()
+    index = cast(Any, SimpleNamespace(recognizer=recognizer))
+    (found,) = _entities(index, [_Planned(article, spans, False)])
+
+    assert sum(len(t) for t in recognizer.read) == spans[-1].end - spans[0].start
+    everywhere = [EntitySpan(*m.span(), "X") for m in CAPITALISED.finditer(text)]
+    for span in spans:
+        inside = [e for e in everywhere if e.start >= span.start and e.end <= span.end]
+        assert [e for e in found if e.start >= span.start and e.end <= span.end] == inside
+
+
+def test_the_recogniser_drops_the_shared_encoder_and_finds_the_same_entities() -> None:
+    text = SEED_ARTICLE.read_text(encoding="utf-8")[:3000]
+    recognizer = SpacyEntityRecognizer(NlpSettings())
+    (found,) = recognizer.entities([text])
+    full = load_pipeline(NlpSettings().spacy_model)
+    assert "tok2vec" in full.pipe_names
+    expected = [EntitySpan(e.start_char, e.end_char, e.label_) for e in full(text).ents]
+    assert found == expected and len(found) > 10
+    assert recognizer._pipeline().pipe_names == ["ner"]
