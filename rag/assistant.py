@@ -165,7 +165,8 @@ class Assistant:
         turns = validate_history(history)
         passages = self.search(question, top_k=top_k, since=since, until=until, history=turns)
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(question, passages, turns)
+        asked_on = parse_date_arg(until, "until")
+        answer = self.answerer.answer(question, passages, turns, asked_on=asked_on)
         done = time.perf_counter()
         timings = {
             **answer.timings_ms,

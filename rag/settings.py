@@ -59,10 +59,10 @@ class RetrievalSettings(BaseModel):
 
 
 class ReaderWeights(BaseModel):
-    """Weights of the extractive reader's one scoring function (`rag/answer/extractive.py`):
-    z = bias + Σ weight·feature ranks sentences, and 1/(1+e^-z) is the answer's confidence.
-    Fitted by logistic regression on the dev sets' candidate sentences
-    (`python -m eval.fit_reader`); see eval/results/README.md."""
+    """Weights of the extractive reader's sentence score (`rag/answer/extractive.py`):
+    z = bias + Σ weight·feature ranks the candidate sentences. Fitted by logistic
+    regression on the dev sets' candidate sentences (`python -m eval.fit_reader`); see
+    eval/results/README.md."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,6 +77,31 @@ class ReaderWeights(BaseModel):
     rank: float = Field(1.75, description="1 / retrieval rank of the sentence's passage.")
 
 
+class AnswerabilityWeights(BaseModel):
+    """Weights of the reader's confidence that its answer is right (`extractive.py`):
+    confidence = 1/(1+e^-(bias + Σ weight·feature)) over features of the whole answer.
+    Fitted on the dev sets' questions, answerable and not (`python -m eval.fit_reader`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bias: float = Field(-2.0, description="Intercept.")
+    score: float = Field(0.6, description="The best sentence's score z (`ReaderWeights`).")
+    margin: float = Field(0.2, description="Its lead over the runner-up's z (at most 5).")
+    names_in_sentence: float = Field(
+        1.0, description="Share of the question's names in the best sentence itself."
+    )
+    names: float = Field(1.0, description="Share of the question's names in its passage.")
+    numbers: float = Field(0.5, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(1.0, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(1.0, description="Share of the question's idf-weighted terms.")
+    typed: float = Field(0.0, description="The question asks for a fact type (1 or 0).")
+    age: float = Field(
+        0.0,
+        description="log(1 + days from the article to the day asked) / log(366); 0 when "
+        "either date is unknown.",
+    )
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -88,11 +113,12 @@ class AnswerSettings(BaseModel):
         0.1,
         ge=0.0,
         le=1.0,
-        description="The extractive reader abstains when its best sentence's confidence "
-        "(the fitted probability that it holds the answer) is below this. 0.1 was chosen "
-        "on the seeds and squad2-sample dev sets (eval/results/README.md).",
+        description="The extractive reader abstains when its confidence (the fitted "
+        "probability that its answer holds the fact asked for) is below this; chosen on "
+        "the dev sets (eval/results/README.md).",
     )
     weights: ReaderWeights = ReaderWeights()
+    answerability: AnswerabilityWeights = AnswerabilityWeights()
 
 
 class LLMSettings(BaseModel):

@@ -40,7 +40,11 @@ class AskRequest(BaseModel):
         description=f"The question, at most {MAX_QUESTION_CHARS} characters.",
     )
     top_k: int | None = Field(
-        None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default from settings)."
+        None,
+        ge=1,
+        le=MAX_TOP_K,
+        strict=True,  # `true` or "5" is not a number of passages
+        description="Passages to retrieve (default from settings).",
     )
     since: date | None = Field(None, description="Only articles published on or after this day.")
     until: date | None = Field(
@@ -176,7 +180,9 @@ class ChatCompletionRequest(BaseModel):
         min_length=1, max_length=200, description="The conversation; the last one is asked."
     )
     stream: bool = Field(False, description="Send the answer as server-sent events.")
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="newsrag extension.")
+    top_k: int | None = Field(
+        None, ge=1, le=MAX_TOP_K, strict=True, description="newsrag extension."
+    )
     since: date | None = Field(None, description="newsrag extension: earliest article date.")
     until: date | None = Field(
         None, description="newsrag extension: latest article date, and the day asked."

@@ -84,6 +84,9 @@ class AnyText(Convertor[str]):
         return value
 
 
+MIN_PUBLIC_KEY_CHARS = 12
+
+
 def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     """The `/v1` routes and `/healthz`, answering from `assistant`."""
     register_url_convertor("anytext", AnyText())
@@ -175,13 +178,39 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         """What the index holds: articles, chunks, dates, model, store."""
         return StatusOut.model_validate(assistant.status().to_dict())
 
+    _not_found_in_json(router)
     return router
+
+
+def _not_found_in_json(router: APIRouter) -> None:
+    """Unknown `/v1` paths and methods get the error shape too (404 or 405), instead of
+    falling through to the chat's mount or the framework's `{"detail": ...}`."""
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    @router.api_route("/v1/{rest:path}", methods=methods, include_in_schema=False)
+    def unknown(request: Request, rest: str) -> None:
+        path = request.url.path
+        known = [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is not unknown]
+        allowed = sorted({m for r in known if r.path_regex.match(path) for m in r.methods})
+        if allowed:
+            raise ApiError(
+                405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}"
+            )
+        raise ApiError(404, f"no such route: {path}", "not_found_error")
 
 
 def check_bind(host: str, settings: Settings) -> None:
     """Refuse a non-loopback address unless `RAG_API_KEY` protects `/v1` and the chat."""
-    if settings.api_key or _is_loopback(host):
+    if _is_loopback(host):
         return
+    key = (settings.api_key or "").strip()
+    if key and len(key) >= MIN_PUBLIC_KEY_CHARS:
+        return
+    if key or settings.api_key:
+        raise InputError(
+            f"RAG_API_KEY is too short to protect {host!r}: use at least "
+            f"{MIN_PUBLIC_KEY_CHARS} characters that are not spaces"
+        )
     raise InputError(
         f"refusing to listen on {host!r} without an API key: anyone who can reach it could "
         "use the API. Set RAG_API_KEY (clients then send 'Authorization: Bearer <key>'; "

@@ -1,11 +1,15 @@
 """Uploaded article files: copied under the index home, then ingested incrementally.
 
 Only the base name of an upload is kept, reduced to safe characters, so nothing a
-user sends chooses where a file lands: everything goes to `<home>/uploads/`.
+user sends chooses where a file lands: everything goes to `<home>/uploads/`. A name
+already taken by other content gets its content's hash (`notes-1a2b3c4d.txt`): two
+different uploads named alike are two articles, never one replacing the other.
 """
 
 from __future__ import annotations
 
+import filecmp
+import hashlib
 import re
 import shutil
 from collections.abc import Callable, Sequence
@@ -54,10 +58,19 @@ def add_uploads(
         if temp.stat().st_size > MAX_UPLOAD_BYTES:
             refused.append(Skipped(original, f"larger than {MAX_UPLOAD_BYTES // 1_000_000} MB"))
             continue
-        target = folder / name
-        shutil.copyfile(temp, target)
+        target = _free_target(folder / name, temp)
+        if not target.exists():
+            shutil.copyfile(temp, target)
         stored.append(target)
         names[str(target)] = original
     report = assistant.ingest(stored, progress=progress) if stored else IngestReport()
     report.skipped.extend(refused)
     return report, names
+
+
+def _free_target(wanted: Path, upload: Path) -> Path:
+    """`wanted`, or where this content already is, or a name carrying its hash."""
+    if not wanted.exists() or filecmp.cmp(wanted, upload, shallow=False):
+        return wanted
+    digest = hashlib.sha256(upload.read_bytes()).hexdigest()[:8]
+    return wanted.with_name(f"{wanted.stem}-{digest}{wanted.suffix}")

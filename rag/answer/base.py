@@ -1,8 +1,9 @@
-"""The answerer role: `answer(question, passages, history) -> Answer`."""
+"""The answerer role: `answer(question, passages, history, asked_on=) -> Answer`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Protocol, runtime_checkable
 
 from rag.types import Answer, Passage, Turn
@@ -10,7 +11,12 @@ from rag.types import Answer, Passage, Turn
 
 class Answerer(Protocol):
     def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        asked_on: date | None = None,  # the day the question is asked, when known
     ) -> Answer: ...
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 import numpy as np
@@ -44,6 +45,12 @@ from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 LABEL_STEP_CHARS = 40  # a less-wanted entity label counts as this much farther away
 # Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
 STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
+MAX_MARGIN = 5.0  # a lead over the runner-up beyond this says nothing more
+# Opening words that point to the sentence before ("This is why…", "They know…").
+BACK_REFERENCES = frozenset(
+    {"this", "that", "these", "those", "it", "they", "he", "she", "his", "her", "their"}
+    | {"its", "such", "thus", "so", "but", "however", "the latter", "the former"}
+)
 HISTORY_WEIGHT = 0.5  # terms of the earlier turns count half
 # Words that shape a question rather than name its subject ("how many", "what kind").
 QUESTION_FRAME = "many much kind type sort name happen happened according article"
@@ -75,7 +82,18 @@ class Candidate:
 
     @property
     def confidence(self) -> float:
-        return 1.0 / (1.0 + math.exp(-self.z))
+        return _sigmoid(self.z)
+
+
+class Reading(NamedTuple):
+    """What the reader made of one question: the ranked candidates, the quoted ones,
+    the answer's features (`answer_features`) and its confidence."""
+
+    analysis: QuestionAnalysis
+    ranked: list[Candidate]
+    chosen: list[Candidate]
+    features: dict[str, float]
+    confidence: float
 
 
 class ExtractiveAnswerer:
@@ -104,15 +122,17 @@ class ExtractiveAnswerer:
         self._frame = set(analyzer.terms(QUESTION_FRAME))
 
     def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        asked_on: date | None = None,
     ) -> Answer:
-        analysis = self._questions.analyze(question)
-        ranked = self.rank_sentences(question, passages, history, analysis)
-        answer_type = analysis.answer_type
-        if answer_type in STRICT_TYPES:  # no name, date or number: no answer
-            ranked = [c for c in ranked if c.answers]
-        if not ranked or ranked[0].confidence < self._settings.min_confidence:
-            confidence = ranked[0].confidence if ranked else 0.0
+        reading = self.read(question, passages, history, asked_on=asked_on)
+        answer_type = reading.analysis.answer_type
+        confidence = round(reading.confidence, 4)
+        if not reading.chosen or reading.confidence < self._settings.min_confidence:
             return Answer(
                 question,
                 abstention_text(question),
@@ -120,9 +140,8 @@ class ExtractiveAnswerer:
                 (),
                 tuple(passages),
                 answer_type=answer_type,
-                confidence=round(confidence, 4),
+                confidence=confidence,
             )
-        chosen = self._choose(ranked)
         citations = tuple(
             Citation(
                 n=n,
@@ -135,10 +154,10 @@ class ExtractiveAnswerer:
                 end=c.end,
                 score=round(c.confidence, 4),
             )
-            for n, c in enumerate(chosen, start=1)
+            for n, c in enumerate(reading.chosen, start=1)
         )
-        best = ranked[0]
-        short = self._short_answer(best, analysis)
+        best = reading.ranked[0]
+        short = self._short_answer(best, reading.analysis)
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         if short is not None:
             n = next(
@@ -157,8 +176,28 @@ class ExtractiveAnswerer:
             tuple(passages),
             short_answer=short,
             answer_type=answer_type,
-            confidence=round(best.confidence, 4),
+            confidence=confidence,
         )
+
+    def read(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        asked_on: date | None = None,
+    ) -> Reading:
+        """Rank the sentences, choose the quoted ones and score the answer they make."""
+        analysis = self._questions.analyze(question)
+        ranked = self.rank_sentences(question, passages, history, analysis)
+        if analysis.answer_type in STRICT_TYPES:  # no name, date or number: no answer
+            ranked = [c for c in ranked if c.answers]
+        if not ranked:
+            return Reading(analysis, [], [], {}, 0.0)
+        features = answer_features(ranked, analysis, asked_on)
+        w = self._settings.answerability
+        z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
+        return Reading(analysis, ranked, self._choose(ranked), features, _sigmoid(z))
 
     def rank_sentences(
         self,
@@ -240,18 +279,28 @@ class ExtractiveAnswerer:
         return out
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The best sentence, the one before it when it opens by pointing back ("This is
+        why…"), and close runners-up, up to `max_sentences`; in article order."""
         best = ranked[0]
         chosen = [best]
+        if _points_back(best.text):
+            before = [
+                c
+                for c in ranked[1:]
+                if c.passage.article_id == best.passage.article_id and 0 <= best.start - c.end <= 2
+            ]
+            chosen += before[:1]
         for other in ranked[1:]:
             if len(chosen) >= self._settings.max_sentences:
                 break
+            if other in chosen:
+                continue
             adjacent = other.passage.article_id == best.passage.article_id and (
                 0 <= other.start - best.end <= 2
             )
-            if other.confidence >= self._settings.min_confidence and (
-                (adjacent and other.z >= best.z - 1.0) or other.z >= best.z - 0.25
-            ):
+            if (adjacent and other.z >= best.z - 1.0) or other.z >= best.z - 0.25:
                 chosen.append(other)
+        chosen = chosen[: self._settings.max_sentences]
         # Read in article order when the sentences come from one article.
         if len({c.passage.article_id for c in chosen}) == 1:
             chosen.sort(key=lambda c: c.start)
@@ -293,6 +342,52 @@ class ExtractiveAnswerer:
             for term in self._analyzer.terms(turn.content):
                 weights.setdefault(term, HISTORY_WEIGHT * self._idf(term))
         return weights
+
+
+def answer_features(
+    ranked: Sequence[Candidate], analysis: QuestionAnalysis, asked_on: date | None
+) -> dict[str, float]:
+    """Features of the answer the best candidate makes (`AnswerabilityWeights`)."""
+    best = ranked[0]
+    lowered = best.text.lower()
+    in_sentence = [
+        any(w in lowered for w in name.lower().split() if len(w) > 2) for name in analysis.names
+    ]
+    return {
+        "score": best.z,
+        "margin": min(best.z - ranked[1].z, MAX_MARGIN) if len(ranked) > 1 else MAX_MARGIN,
+        "names_in_sentence": sum(in_sentence) / len(in_sentence) if in_sentence else 1.0,
+        "names": best.features["names"],
+        "numbers": best.features["numbers"],
+        "semantic": best.features["semantic"],
+        "lexical": best.features["lexical"],
+        "typed": 1.0 if analysis.labels else 0.0,
+        "age": _age(best.passage.date, asked_on),
+    }
+
+
+def _age(published: str, asked_on: date | None) -> float:
+    """log(1 + days from publication to the day asked) / log(366); 0 when unknown."""
+    if asked_on is None or not published:
+        return 0.0
+    try:
+        days = (asked_on - date.fromisoformat(published)).days
+    except ValueError:
+        return 0.0
+    return math.log1p(max(days, 0)) / math.log(366)
+
+
+def _points_back(sentence: str) -> bool:
+    """Whether a sentence opens with a word that points to the one before it."""
+    words = sentence.lstrip("\"“'‘ ").split(maxsplit=2)
+    opening = " ".join(words[:2]).lower()
+    return bool(words) and (
+        words[0].lower().strip(",") in BACK_REFERENCES or opening in BACK_REFERENCES
+    )
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 def _fits(

@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -94,7 +95,12 @@ class LLMAnswerer:
 
     # --- answering --------------------------------------------------------------------
     def answer(
-        self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Turn] = (),
+        *,
+        asked_on: date | None = None,
     ) -> Answer:
         if not passages:
             return Answer(question, abstention_text(question), True, (), (), answered_by="llm")
@@ -105,7 +111,7 @@ class LLMAnswerer:
         except Exception as error:  # any failure of the optional model means: answer without it
             note = f"llm failed: {describe(error, self._settings.timeout_s)}; answered extractively"
             logger.warning("%s", note)
-            fallback = self._fallback.answer(question, passages, history)
+            fallback = self._fallback.answer(question, passages, history, asked_on=asked_on)
             return replace(fallback, answered_by="extractive", notes=(*fallback.notes, note))
         elapsed = (time.perf_counter() - started) * 1000
         return replace(answer, timings_ms={**answer.timings_ms, "llm": elapsed})

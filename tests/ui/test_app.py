@@ -66,7 +66,7 @@ def test_the_page_is_served_and_files_outside_it_are_not(
 def test_with_an_api_key_the_chat_wants_it_as_the_login_password(
     seeded_fake_assistant: Assistant,
 ) -> None:
-    key = "s3cret-key"
+    key = "s3cret-key-123"
     seeded_fake_assistant.settings = seeded_fake_assistant.settings.model_copy(
         update={"api_key": key}
     )

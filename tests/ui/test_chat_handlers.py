@@ -108,6 +108,22 @@ def test_uploads_land_in_the_home_and_report_what_was_skipped(
     assert all(Path(p).parent == uploads_dir(fake_assistant) for p in names)
 
 
+def test_two_different_uploads_with_one_name_are_two_articles(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a" / "notes.txt", tmp_path / "b" / "notes.txt"
+    for path, body in ((first, "Otters swam in Elmsby."), (second, "Beavers built a dam.")):
+        path.parent.mkdir()
+        path.write_text(f"date 2024-03-01\n\n{body}\n")
+    added = add_uploads(fake_assistant, [(first, "notes.txt")])[0].added
+    added += add_uploads(fake_assistant, [(second, "notes.txt")])[0].added
+    again = add_uploads(fake_assistant, [(second, "notes.txt")])[0]  # the same file twice
+    assert len(added) == 2 and again.unchanged and not again.added
+    texts = {fake_assistant.article(a).text for a in added}
+    assert texts == {"Otters swam in Elmsby.", "Beavers built a dam."}
+    assert len(list(uploads_dir(fake_assistant).iterdir())) == 2
+
+
 def test_the_upload_handler_reports_in_the_page(fake_assistant: Assistant, tmp_path: Path) -> None:
     session = chat.ChatSession(fake_assistant)
     report, *_ = session.upload(None)

@@ -61,6 +61,8 @@ def test_status_health_and_unknown_article(client: TestClient) -> None:
         ({"question": "q", "top_k": 0}, "top_k"),
         ({"question": "q", "top_k": 51}, "top_k"),
         ({"question": "q", "top_k": "five"}, "top_k"),
+        ({"question": "q", "top_k": True}, "top_k"),
+        ({"question": "q", "top_k": "5"}, "top_k"),
         ({"question": "q", "since": "2024-13-01"}, "since"),
         ({"question": "q", "since": "2024-03-01", "until": "2024-01-01"}, "since"),
         ({"question": "q", "history": [{"role": "robot", "content": "hi"}]}, "history[0].role"),

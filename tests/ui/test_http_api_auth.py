@@ -18,7 +18,7 @@ from tests.ui.http_support import (
 )
 from ui.http_api import check_bind
 
-KEY = "s3cret-key"
+KEY = "s3cret-key-123"
 
 
 @pytest.fixture
@@ -64,6 +64,9 @@ def test_other_addresses_need_a_key(host: str, settings: Settings) -> None:
     with pytest.raises(InputError, match="RAG_API_KEY"):
         check_bind(host, settings)
     check_bind(host, settings.model_copy(update={"api_key": KEY}))
+    for weak in (" ", "   \t", "short-key"):
+        with pytest.raises(InputError, match="too short"):
+            check_bind(host, settings.model_copy(update={"api_key": weak}))
 
 
 def test_rag_serve_refuses_a_public_address_without_a_key(settings: Settings) -> None:
