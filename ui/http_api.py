@@ -191,7 +191,7 @@ def _not_found_in_json(router: APIRouter) -> None:
     def unknown(request: Request, rest: str) -> None:
         path = request.url.path
         known = [r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is not unknown]
-        allowed = sorted({m for r in known if r.path_regex.match(path) for m in r.methods})
+        allowed = sorted({m for r in known if r.path_regex.match(path) for m in r.methods or ()})
         if allowed:
             raise ApiError(
                 405, f"{request.method} is not allowed on {path}; use {', '.join(allowed)}"
