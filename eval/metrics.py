@@ -86,25 +86,6 @@ def best_token_f1(prediction: str, golds: Sequence[str]) -> float:
     return max((token_f1(prediction, g) for g in golds), default=0.0)
 
 
-def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> dict[str, float]:
-    """Precision and recall of abstaining on unanswerable questions; false-abstention rate.
-
-    A score whose denominator is empty is NaN (no unanswerable questions, say).
-    """
-    flags = np.array(abstained, dtype=bool)
-    can = np.array(answerable, dtype=bool)
-    right = float(np.sum(flags & ~can))
-    return {
-        "abstention_precision": _ratio(right, float(flags.sum())),
-        "abstention_recall": _ratio(right, float((~can).sum())),
-        "false_abstention": _ratio(float(np.sum(flags & can)), float(can.sum())),
-    }
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else float("nan")
-
-
 def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 

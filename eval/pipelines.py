@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from eval.questions import Question
-from rag import Answer, Assistant, InputError
+from rag import Answer, Assistant, InputError, Passage
 
 RETRIEVAL_DEPTH = 10  # passages fetched for hit@10 / MRR@10, whatever k answers use
 
@@ -30,6 +30,8 @@ class Run:
     citations_valid: tuple[bool, ...] = ()  # article text[start:end] == quote, per citation
     latency_ms: float = 0.0
     detail: dict[str, Any] = field(default_factory=dict)  # the pipeline's own JSON record
+    short_answers: bool = False  # the pipeline gives short answers (scored when it does)
+    short_answer: str | None = None  # this answer's short answer, if any
 
 
 class Pipeline(Protocol):
@@ -58,11 +60,11 @@ class AssistantPipeline:
         started = time.perf_counter()
         answer = self._ask(question, top_k)
         latency = (time.perf_counter() - started) * 1000
-        deep = answer if top_k >= RETRIEVAL_DEPTH else self._ask(question, RETRIEVAL_DEPTH)
+        deep = answer.passages if top_k >= RETRIEVAL_DEPTH else self._search(question)
         return Run(
             answer=answer.text,
             abstained=answer.abstained,
-            ranked=tuple(p.text for p in deep.passages),
+            ranked=tuple(p.text for p in deep),
             passages_at_k=len(answer.passages),
             quotes=tuple(c.quote for c in answer.citations),
             citations_valid=tuple(
@@ -70,6 +72,17 @@ class AssistantPipeline:
             ),
             latency_ms=latency,
             detail=answer.to_dict(),
+            short_answers=True,
+            short_answer=answer.short_answer.text if answer.short_answer else None,
+        )
+
+    def _search(self, question: Question) -> list[Passage]:
+        """Retrieval alone, deeper than the answer read, for hit@10 and MRR@10."""
+        return self.assistant.search(
+            question.question,
+            top_k=RETRIEVAL_DEPTH,
+            until=question.date,
+            history=list(question.history),
         )
 
     def _ask(self, question: Question, top_k: int) -> Answer:

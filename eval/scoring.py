@@ -20,6 +20,9 @@ MEAN_METRICS = (
     "token_f1",
     "semantic",
     "citation_support",
+    "short_em",
+    "short_f1",
+    "short_containment",
 )
 FAILURES = (
     "invalid citation",
@@ -63,8 +66,24 @@ def score_run(question: Question, run: Run, semantic: SemanticScorer | None) -> 
         if answered and run.quotes
         else None
     )
+    row.update(short_scores(question, run))
     row["failure"] = failure(question, run, row)
     return row
+
+
+def short_scores(question: Question, run: Run) -> Row:
+    """SQuAD's exact match and token F1 of the short answer, and whether it contains a
+    gold answer: over answerable questions, 0 when none was given (an abstention or a
+    quote-only answer); None for pipelines that never give one."""
+    if not (question.answerable and run.short_answers):
+        return {"short_em": None, "short_f1": None, "short_containment": None}
+    short = run.short_answer or ""
+    golds = list(question.answers)
+    return {
+        "short_em": float(bool(short) and any(m.normalize(short) == m.normalize(g) for g in golds)),
+        "short_f1": m.best_token_f1(short, golds) if short else 0.0,
+        "short_containment": float(bool(short) and m.contains_any(short, golds)),
+    }
 
 
 def failure(question: Question, run: Run, row: Row) -> str | None:

@@ -64,18 +64,6 @@ def test_token_f1_known_values() -> None:
     assert m.best_token_f1("anything", []) == 0.0
 
 
-def test_abstention_scores_known_values() -> None:
-    # answerable:   T     T      F     F     F
-    # abstained:    T     F      T     T     F  -> 2 right of 3 abstentions, 2 of 3 unanswerable
-    scores = m.abstention_scores(
-        [True, False, True, True, False], [True, True, False, False, False]
-    )
-    assert scores["abstention_precision"] == pytest.approx(2 / 3)
-    assert scores["abstention_recall"] == pytest.approx(2 / 3)
-    assert scores["false_abstention"] == pytest.approx(1 / 2)
-    assert math.isnan(m.abstention_scores([False], [True])["abstention_precision"])
-
-
 def test_percentile() -> None:
     assert m.percentile([10.0, 20.0, 30.0, 40.0, 50.0], 50) == 30.0
     assert m.percentile(list(range(101)), 95) == pytest.approx(95.0)
@@ -105,3 +93,27 @@ def test_ratio_ci_ignores_undefined_values_and_handles_empty_sets() -> None:
     assert (value, low, high) == (1.0, 1.0, 1.0)
     assert all(math.isnan(x) for x in mean_ci([None, None]))
     assert all(math.isnan(x) for x in ratio_ci([], []))
+
+
+def test_short_answer_scores_follow_squad_and_count_a_missing_short_answer_as_zero() -> None:
+    from eval.pipelines import Run
+    from eval.questions import Question
+    from eval.scoring import short_scores
+
+    question = Question("q", "How many targets?", ("85 targets", "85"))
+    given = Run("85 targets [1].", False, (), 0, short_answers=True, short_answer="The 85 targets")
+    assert short_scores(question, given) == {
+        "short_em": 1.0,
+        "short_f1": 1.0,
+        "short_containment": 1.0,
+    }
+    longer = Run("", False, (), 0, short_answers=True, short_answer="about 85 new targets")
+    scores = short_scores(question, longer)
+    assert scores["short_em"] == 0.0 and scores["short_containment"] == 1.0
+    assert 0.5 < scores["short_f1"] < 1.0
+    quote_only = Run("They struck.", False, (), 0, short_answers=True)
+    assert set(short_scores(question, quote_only).values()) == {0.0}
+    baseline = Run("They struck.", False, (), 0)  # a pipeline without short answers
+    assert set(short_scores(question, baseline).values()) == {None}
+    unanswerable = Question("u", "Who?", ())
+    assert set(short_scores(unanswerable, given).values()) == {None}
