@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import InputError
+from rag import InputError, parse_date_arg
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,13 @@ def parse_question(record: object, where: str) -> Question:
         isinstance(t, dict) and t.get("role") in ("user", "assistant") for t in history
     ):
         raise InputError(f"{where}: 'history' must be a list of {{role, content}} turns")
+    day = parse_date_arg(str(record["date"]), f"{where}: 'date'") if record.get("date") else None
     return Question(
         id=str(record.get("id") or where),
         question=text.strip(),
         answers=tuple(a for a in answers if a.strip()),
         type=str(record.get("type") or "all"),
-        date=str(record["date"]) if record.get("date") else None,
+        date=day.isoformat() if day else None,
         evidence=str(record["evidence"]) if record.get("evidence") else None,
         history=tuple({"role": t["role"], "content": str(t.get("content", ""))} for t in history),
     )

@@ -13,7 +13,7 @@ The public API::
 
 from index.ingest import IngestReport
 from index.loaders import Skipped
-from rag.assistant import Assistant
+from rag.assistant import Assistant, parse_date_arg
 from rag.errors import IndexBusyError, IndexMismatchError, InputError, NotReadyError, RagError
 from rag.settings import Settings
 from rag.types import Answer, ArticleView, Citation, Passage, Status, Turn
@@ -34,4 +34,5 @@ __all__ = [
     "Skipped",
     "Status",
     "Turn",
+    "parse_date_arg",
 ]

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from index.articles import parse_date
 from index.embedding import Embedder
 from index.ingest import IngestReport, Progress, ingest
 from index.store import Index, open_index
@@ -231,14 +232,16 @@ def validate_top_k(top_k: object) -> int:
 
 
 def parse_date_arg(value: date | str | None, name: str) -> date | None:
+    """A day given as a `date` or in a form the corpus loader reads (2024-02-10 or
+    2024/02/10); `InputError` naming `name` otherwise."""
     if value is None or value == "":
         return None
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"{name} must be a date like 2024-02-10, got {value!r}") from None
+    iso = parse_date(str(value))
+    if iso is None:
+        raise InputError(f"{name} must be a date like 2024-02-10, got {value!r}")
+    return date.fromisoformat(iso)
 
 
 def validate_history(history: Sequence[Turn | dict[str, str]]) -> list[Turn]:

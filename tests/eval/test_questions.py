@@ -85,3 +85,18 @@ def test_seed_evidence_is_verbatim_article_text() -> None:
     for question in load_questions(SEED_QUESTIONS):
         if question.evidence:
             assert question.evidence in text, question.id
+
+
+def test_question_dates_are_checked_at_load_naming_the_line_and_accept_the_loaders_forms(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"question": "a?", "answers": ["x"], "date": "2022/06/10"}\n'
+        '{"question": "b?", "answers": ["y"], "date": "10.06.2022"}\n'
+    )
+    with pytest.raises(InputError, match=r"q.jsonl:2: 'date' must be a date like"):
+        load_questions(path)
+    path.write_text('{"question": "a?", "answers": ["x"], "date": "2022/06/10"}\n')
+    (question,) = load_questions(path)
+    assert question.date == "2022-06-10"
