@@ -88,12 +88,15 @@ class AnswerabilityWeights(BaseModel):
     score: float = Field(0.6, description="The best sentence's score z (`ReaderWeights`).")
     margin: float = Field(0.2, description="Its lead over the runner-up's z (at most 5).")
     names_in_sentence: float = Field(
-        1.0, description="Share of the question's names in the best sentence itself."
+        1.0, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(1.0, description="Share of the question's names in its passage.")
+    names: float = Field(1.0, description="Share of the words of its names in the passage.")
     numbers: float = Field(0.5, description="Share of the question's numbers in its passage.")
     semantic: float = Field(1.0, description="MiniLM cosine of question and best sentence.")
     lexical: float = Field(1.0, description="Share of the question's idf-weighted terms.")
+    passage_coverage: float = Field(
+        1.0, description="Share of the question's idf-weighted terms in the whole passage."
+    )
     typed: float = Field(0.0, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
         0.0,

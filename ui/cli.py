@@ -102,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a failure below the API (disk, store, model): one line
+        if os.environ.get("RAG_DEBUG") == "1":
+            raise
+        print(
+            f"rag: error: {type(exc).__name__}: {_one_line(exc)} (RAG_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
 
 
 def _one_line(exc: Exception) -> str:

@@ -194,7 +194,9 @@ class ExtractiveAnswerer:
             ranked = [c for c in ranked if c.answers]
         if not ranked:
             return Reading(analysis, [], [], {}, 0.0)
-        features = answer_features(ranked, analysis, asked_on)
+        features = answer_features(
+            ranked, analysis, asked_on, self._passage_coverage(question, ranked[0].passage)
+        )
         w = self._settings.answerability
         z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
         return Reading(analysis, ranked, self._choose(ranked), features, _sigmoid(z))
@@ -334,6 +336,15 @@ class ExtractiveAnswerer:
             end=end,
         )
 
+    def _passage_coverage(self, question: str, passage: Passage) -> float:
+        """Share of the question's idf-weighted terms anywhere in `passage`."""
+        weights = {t: self._idf(t) for t in self._analyzer.terms(question) if t not in self._frame}
+        total = sum(weights.values())
+        if not total:
+            return 1.0
+        found = set(self._analyzer.terms(passage.text))
+        return sum(w for t, w in weights.items() if t in found) / total
+
     def _weights(self, question_terms: list[str], history: Sequence[Turn]) -> dict[str, float]:
         weights = {t: self._idf(t) for t in question_terms if t not in self._frame}
         for turn in history:
@@ -345,25 +356,34 @@ class ExtractiveAnswerer:
 
 
 def answer_features(
-    ranked: Sequence[Candidate], analysis: QuestionAnalysis, asked_on: date | None
+    ranked: Sequence[Candidate],
+    analysis: QuestionAnalysis,
+    asked_on: date | None,
+    passage_coverage: float,
 ) -> dict[str, float]:
     """Features of the answer the best candidate makes (`AnswerabilityWeights`)."""
     best = ranked[0]
-    lowered = best.text.lower()
-    in_sentence = [
-        any(w in lowered for w in name.lower().split() if len(w) > 2) for name in analysis.names
-    ]
+    name_words = {w for name in analysis.names for w in name.lower().split() if len(w) > 2}
     return {
         "score": best.z,
         "margin": min(best.z - ranked[1].z, MAX_MARGIN) if len(ranked) > 1 else MAX_MARGIN,
-        "names_in_sentence": sum(in_sentence) / len(in_sentence) if in_sentence else 1.0,
-        "names": best.features["names"],
+        "names_in_sentence": _share_in(name_words, best.text),
+        "names": _share_in(name_words, best.passage.text),
         "numbers": best.features["numbers"],
         "semantic": best.features["semantic"],
         "lexical": best.features["lexical"],
+        "passage_coverage": passage_coverage,
         "typed": 1.0 if analysis.labels else 0.0,
         "age": _age(best.passage.date, asked_on),
     }
+
+
+def _share_in(words: set[str], text: str) -> float:
+    """Share of `words` that occur in `text` (1 when there are none to find)."""
+    if not words:
+        return 1.0
+    lowered = text.lower()
+    return sum(w in lowered for w in words) / len(words)
 
 
 def _age(published: str, asked_on: date | None) -> float:

@@ -91,3 +91,22 @@ def test_ingest_ask_json_and_status_with_the_real_model(tmp_path: Path) -> None:
     status = json.loads(rag("status", "--json", home=tmp_path).stdout)
     assert status["articles"] == 1 and status["chunks"] >= 1
     assert status["date_from"] == "2024-02-10"
+
+
+def test_a_failure_below_the_api_is_one_line_unless_debugging(tmp_path: Path) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "catalog.sqlite").write_bytes(b"this is not a database" * 100)
+    result = rag("status", home=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "DatabaseError" in result.stderr and "RAG_DEBUG=1" in result.stderr
+    env_debug = {**os.environ, "RAG_DEBUG": "1", "RAG_SETTINGS_FILE": str(tmp_path / "x.toml")}
+    debug = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--home", str(tmp_path), "status"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env_debug,
+        timeout=300,
+    )
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
