@@ -21,10 +21,9 @@ from index.embedding import Embedder
 from index.ingest import IngestReport, Progress, ingest
 from index.store import Index, open_index
 from rag.answer import Answerer, ExtractiveAnswerer
-from rag.answer.base import FollowUpCondenser
 from rag.answer.question import QuestionAnalyzer
 from rag.errors import InputError, NotReadyError
-from rag.followup import retrieval_query
+from rag.followup import QueryRewriter, RuleRewriter
 from rag.retrieval import (
     DateFilter,
     DenseRetriever,
@@ -47,8 +46,10 @@ class Assistant:
         embedder: Embedder | None = None,
         retriever: Retriever | None = None,
         answerer: Answerer | None = None,
+        rewriter: QueryRewriter | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        self._custom_rewriter = rewriter
         self._embedder = embedder
         self._custom_retriever = retriever
         self._custom_answerer = answerer
@@ -60,6 +61,7 @@ class Assistant:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
+        self._rewriter: QueryRewriter | None = None
 
     # --- composition ------------------------------------------------------------------
     @property
@@ -82,6 +84,25 @@ class Assistant:
             if self._answerer is None:
                 self._answerer = self._build_answerer()
             return self._answerer
+
+    @property
+    def rewriter(self) -> QueryRewriter:
+        """What a follow-up is searched as: the LLM's standalone question in llm mode."""
+        with self._compose_lock:
+            if self._rewriter is None:
+                self._rewriter = self._build_rewriter()
+            return self._rewriter
+
+    def _build_rewriter(self) -> QueryRewriter:
+        if self._custom_rewriter is not None:
+            return self._custom_rewriter
+        answerer = self.answerer
+        if self.settings.answer.mode == "llm" and self._custom_answerer is None:
+            from rag.answer.llm import LLMAnswerer, LLMRewriter
+
+            assert isinstance(answerer, LLMAnswerer)
+            return LLMRewriter(answerer, self.settings.llm.timeout_s)
+        return RuleRewriter()
 
     def _build_retriever(self) -> Retriever:
         if self._custom_retriever is not None:
@@ -142,7 +163,7 @@ class Assistant:
                     self._index = open_index(
                         self.settings.index_settings(), self._embedder, rebuild=True
                     )
-                    self._retriever = self._answerer = None
+                    self._retriever = self._answerer = self._rewriter = None
             return ingest(self.index, [Path(p) for p in paths], prune=prune, progress=progress)
 
     # --- ask --------------------------------------------------------------------------
@@ -197,11 +218,7 @@ class Assistant:
             raise NotReadyError(
                 f"the index at {self.index.home} is empty: run `rag ingest PATH` first"
             )
-        # An LLM answerer condenses a follow-up itself; otherwise the rule-based query.
-        if turns and isinstance(self.answerer, FollowUpCondenser):
-            query = self.answerer.condense(question, turns)
-        else:
-            query = retrieval_query(question, turns)
+        query = self.rewriter.rewrite(question, turns) if turns else question
         return self.retriever.retrieve(query, k, filters)
 
     # --- read -------------------------------------------------------------------------

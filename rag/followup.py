@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from rag.types import Turn
 
@@ -28,3 +29,16 @@ def retrieval_query(question: str, history: Sequence[Turn]) -> str:
     if not previous or not is_follow_up(question):
         return question
     return f"{previous[-1]} {question}"
+
+
+class QueryRewriter(Protocol):
+    """Turns a question and the conversation before it into the query to search for."""
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str: ...
+
+
+class RuleRewriter:
+    """`retrieval_query`: a follow-up is searched together with the last user question."""
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        return retrieval_query(question, history)

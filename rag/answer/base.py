@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from rag.types import Answer, Passage, Turn
 
@@ -18,13 +18,6 @@ class Answerer(Protocol):
         *,
         asked_on: date | None = None,  # the day the question is asked, when known
     ) -> Answer: ...
-
-
-@runtime_checkable
-class FollowUpCondenser(Protocol):
-    """An answerer that can also rewrite a follow-up into a standalone search query."""
-
-    def condense(self, question: str, history: Sequence[Turn]) -> str: ...
 
 
 def abstention_text(question: str) -> str:

@@ -106,7 +106,7 @@ class LLMAnswerer:
             return Answer(question, abstention_text(question), True, (), (), answered_by="llm")
         started = time.perf_counter()
         try:
-            reply = self._chat(ANSWER_SYSTEM_PROMPT, answer_prompt(question, passages, history))
+            reply = self.chat(ANSWER_SYSTEM_PROMPT, answer_prompt(question, passages, history))
             answer = self._checked_answer(question, passages, reply)
         except Exception as error:  # any failure of the optional model means: answer without it
             note = f"llm failed: {describe(error, self._settings.timeout_s)}; answered extractively"
@@ -138,26 +138,8 @@ class LLMAnswerer:
             notes=check_notes(checked, len(passages)),
         )
 
-    # --- follow-ups -------------------------------------------------------------------
-    def condense(self, question: str, history: Sequence[Turn]) -> str:
-        """A standalone search query for a follow-up question; the rule-based one on failure."""
-        if not any(t.role == "user" and t.content.strip() for t in history):
-            return question
-        try:
-            reply = self._chat(CONDENSE_SYSTEM_PROMPT, condense_prompt(question, history))
-            lines = [line.strip() for line in reply.splitlines() if line.strip()]
-            standalone = (
-                re.sub(r"^(standalone question:\s*)", "", lines[0], flags=re.I) if lines else ""
-            )
-            standalone = standalone.strip().strip("\"'“”").strip()
-            if not re.search(r"[^\W\d_]{2,}", standalone) or len(standalone) > MAX_QUESTION_CHARS:
-                raise LLMUnusable(f"not a question: {shorten(reply)!r}")
-            return standalone
-        except Exception as error:
-            logger.warning("llm condensing failed: %s", describe(error, self._settings.timeout_s))
-            return retrieval_query(question, history)
-
-    def _chat(self, system: str, user: str) -> str:
+    def chat(self, system: str, user: str) -> str:
+        """One system + user exchange with the endpoint; raises when it is unusable."""
         from llama_index.core.llms import ChatMessage
 
         down = self._down
@@ -177,6 +159,33 @@ class LLMAnswerer:
         if not isinstance(content, str) or not content.strip():
             raise LLMUnusable("empty reply")
         return content
+
+
+class LLMRewriter:
+    """The LLM condenses a follow-up into a standalone search query (`QueryRewriter`);
+    on any failure the rule-based query is searched instead."""
+
+    def __init__(self, llm: LLMAnswerer, timeout_s: float) -> None:
+        self._llm = llm
+        self._timeout_s = timeout_s
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        """A standalone search query for a follow-up question; the rule-based one on failure."""
+        if not any(t.role == "user" and t.content.strip() for t in history):
+            return question
+        try:
+            reply = self._llm.chat(CONDENSE_SYSTEM_PROMPT, condense_prompt(question, history))
+            lines = [line.strip() for line in reply.splitlines() if line.strip()]
+            standalone = (
+                re.sub(r"^(standalone question:\s*)", "", lines[0], flags=re.I) if lines else ""
+            )
+            standalone = standalone.strip().strip("\"'“”").strip()
+            if not re.search(r"[^\W\d_]{2,}", standalone) or len(standalone) > MAX_QUESTION_CHARS:
+                raise LLMUnusable(f"not a question: {shorten(reply)!r}")
+            return standalone
+        except Exception as error:
+            logger.warning("llm condensing failed: %s", describe(error, self._timeout_s))
+            return retrieval_query(question, history)
 
 
 def answer_prompt(question: str, passages: Sequence[Passage], history: Sequence[Turn]) -> str:
