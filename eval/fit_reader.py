@@ -41,7 +41,7 @@ from rag.settings import AnswerabilityWeights, ReaderWeights
 
 FEATURES = tuple(f for f in ReaderWeights.model_fields if f != "bias")
 ANSWER_FEATURES = tuple(f for f in AnswerabilityWeights.model_fields if f != "bias")
-THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+THRESHOLDS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 @dataclass(frozen=True)

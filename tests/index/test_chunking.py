@@ -31,7 +31,7 @@ def test_chunks_are_exact_slices_within_budget_and_cover_the_text(
     for chunk in chunks:
         assert text[chunk.start : chunk.end] == chunk.text
         assert len(word_offsets(chunk.text)) <= chunker.max_tokens
-    covered = set()
+    covered: set[int] = set()
     for chunk in chunks:
         covered.update(range(chunk.start, chunk.end))
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
@@ -46,7 +46,7 @@ def test_repeated_sentences_get_their_own_spans() -> None:
 
 
 @pytest.mark.slow
-def test_real_model_chunks_fit_what_minilm_reads(real_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_real_model_chunks_fit_what_minilm_reads(real_assistant) -> None:
     from tests.conftest import SEED_ARTICLE
 
     embedder = real_assistant.index.embedder

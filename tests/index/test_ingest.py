@@ -122,7 +122,7 @@ def test_bad_paths_raise_and_change_nothing(
     seeded_fake_assistant: Assistant,
     tmp_path: Path,
     make_path,
-    message: str,  # type: ignore[no-untyped-def]
+    message: str,
 ) -> None:
     empty = tmp_path / "empty-dir"
     empty.mkdir()
@@ -150,7 +150,7 @@ class ExplodingEmbedder(HashingEmbedder):
         self.calls = 0
         self.fail_on_call = fail_on_call
 
-    def embed_documents(self, texts):  # type: ignore[no-untyped-def]
+    def embed_documents(self, texts):
         self.calls += 1
         if self.calls == self.fail_on_call:
             raise KeyboardInterrupt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,9 +35,12 @@ def test_date_range_matches_chromas_own_filter_on_the_fast_path(
     store, query = store_with(tmp_path, keys)
     filtered_calls: list[object] = []
     nearest = store._nearest
-    monkeypatch.setattr(
-        store, "_nearest", lambda *args: filtered_calls.append(args) or nearest(*args)
-    )
+
+    def recording(*args: Any) -> Any:
+        filtered_calls.append(args)
+        return nearest(*args)
+
+    monkeypatch.setattr(store, "_nearest", recording)
     got = store.query(query, 3, 20240105, 20240110)
     assert filtered_calls == []  # answered from the over-fetched nearest vectors
     expected = nearest(

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from rag import Assistant, Passage, Turn
 from rag.followup import RuleRewriter
+from rag.retrieval.base import DateFilter
 
 HISTORY = [Turn("user", "Who is Aron Lund?"), Turn("assistant", "A fellow at Century.")]
 
@@ -19,7 +20,7 @@ class Recording:
         self.rewritten.append((question, len(history)))
         return "standalone query"
 
-    def retrieve(self, query: str, top_k: int, filters: object) -> list[Passage]:
+    def retrieve(self, query: str, top_k: int, filters: DateFilter | None = None) -> list[Passage]:
         self.queries.append(query)
         return []
 

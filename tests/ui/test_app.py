@@ -29,15 +29,15 @@ def test_gradio_client_gets_the_answer_and_its_citations_as_data(
     assert not result["abstained"] and "[1]" in result["answer"]
     c = result["citations"][0]
     assert seeded_fake_assistant.article(c["article_id"]).text[c["start"] : c["end"]] == c["quote"]
-    follow_up = client.predict(
-        "And what did he say about Gaza?",
-        5,
-        "",
-        "",
-        [{"role": "user", "content": "Who is Aron Lund?"}, {"role": "assistant", "content": "x"}],
-        api_name="/ask",
-    )
-    assert "answer" in follow_up
+    history = [
+        {"role": "user", "content": "Who is Aron Lund?"},
+        {"role": "assistant", "content": "x"},
+    ]
+    question = "And what did he say about Gaza?"
+    follow_up = client.predict(question, 5, "", "", history, api_name="/ask")
+    direct = seeded_fake_assistant.ask(question, top_k=5, history=history)
+    assert follow_up["answer"] == direct.text  # the history reached the assistant
+    assert [c["quote"] for c in follow_up["citations"]] == [c.quote for c in direct.citations]
 
 
 def test_api_errors_are_data_not_tracebacks(url: str) -> None:

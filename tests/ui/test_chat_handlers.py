@@ -80,13 +80,20 @@ def test_answers_stay_aligned_with_questions_after_an_error(
     assert len(chat.history(answers)) == 2
 
 
-@pytest.mark.parametrize("pick", ["", "x", "5-1-1", "0-9-1"])
+@pytest.mark.parametrize(
+    ("pick", "shows_sources"), [("", False), ("x", False), ("5-1-1", False), ("0-9-1", True)]
+)
 def test_a_stale_or_odd_pick_changes_nothing_harmful(
-    seeded_fake_assistant: Assistant, pick: str
+    seeded_fake_assistant: Assistant, pick: str, shows_sources: bool
 ) -> None:
     session = chat.ChatSession(seeded_fake_assistant)
     answers = ask(session, QUESTION)[-1][1]
-    session.open_citation(pick, answers)  # no exception
+    sources, article = session.open_citation(pick, answers)
+    assert article == gr.skip()  # no article opens for a pick that names no citation
+    if shows_sources:  # the answer exists: its sources show, citation 9 does not
+        assert isinstance(sources, str) and "<mark" in sources
+    else:
+        assert sources == gr.skip()
 
 
 def test_uploads_land_in_the_home_and_report_what_was_skipped(

@@ -38,8 +38,8 @@ def test_openai_client_gets_a_cited_answer(live: LiveServer) -> None:
 def test_openai_client_streams_the_same_answer(live: LiveServer) -> None:
     client = openai_client(live)
     messages = [{"role": "user", "content": QUESTION}]
-    whole = client.chat.completions.create(model="newsrag", messages=messages)  # type: ignore[arg-type]
-    chunks = list(
+    whole: Any = client.chat.completions.create(model="newsrag", messages=messages)  # type: ignore[arg-type]
+    chunks: list[Any] = list(
         client.chat.completions.create(model="newsrag", messages=messages, stream=True)  # type: ignore[arg-type]
     )
     assert len(chunks) > 3, "the answer arrives in pieces"
@@ -55,7 +55,7 @@ class RecordingAssistant(Assistant):
 
     calls: list[dict[str, Any]]
 
-    def ask(self, question: str, **kwargs: Any) -> Answer:  # type: ignore[override]
+    def ask(self, question: str, **kwargs: Any) -> Answer:
         self.calls.append({"question": question, **kwargs})
         return super().ask(question, **kwargs)
 
