@@ -84,22 +84,22 @@ class AnswerabilityWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-2.0, description="Intercept.")
-    score: float = Field(0.6, description="The best sentence's score z (`ReaderWeights`).")
-    margin: float = Field(0.2, description="Its lead over the runner-up's z (at most 5).")
+    bias: float = Field(-2.181, description="Intercept.")
+    score: float = Field(0.249, description="The best sentence's score z (`ReaderWeights`).")
+    margin: float = Field(-0.054, description="Its lead over the runner-up's z (at most 5).")
     names_in_sentence: float = Field(
-        1.0, description="Share of the words of the question's names in the best sentence."
+        -0.88, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(1.0, description="Share of the words of its names in the passage.")
-    numbers: float = Field(0.5, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(1.0, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(1.0, description="Share of the question's idf-weighted terms.")
+    names: float = Field(1.646, description="Share of the words of its names in the passage.")
+    numbers: float = Field(0.956, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(1.087, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(2.189, description="Share of the question's idf-weighted terms.")
     passage_coverage: float = Field(
-        1.0, description="Share of the question's idf-weighted terms in the whole passage."
+        -1.337, description="Share of the question's idf-weighted terms in the whole passage."
     )
-    typed: float = Field(0.0, description="The question asks for a fact type (1 or 0).")
+    typed: float = Field(-0.175, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
-        0.0,
+        -2.325,
         description="log(1 + days from the article to the day asked) / log(366); 0 when "
         "either date is unknown.",
     )
@@ -113,7 +113,7 @@ class AnswerSettings(BaseModel):
     )
     max_sentences: int = Field(2, ge=1, le=3, description="Sentences in an extractive answer.")
     min_confidence: float = Field(
-        0.1,
+        0.075,
         ge=0.0,
         le=1.0,
         description="The extractive reader abstains when its confidence (the fitted "
