@@ -84,24 +84,27 @@ class AnswerabilityWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-2.181, description="Intercept.")
-    score: float = Field(0.249, description="The best sentence's score z (`ReaderWeights`).")
-    margin: float = Field(-0.054, description="Its lead over the runner-up's z (at most 5).")
+    bias: float = Field(-3.327, description="Intercept.")
+    score: float = Field(0.151, description="The best sentence's score z (`ReaderWeights`).")
+    margin: float = Field(-0.027, description="Its lead over the runner-up's z (at most 5).")
     names_in_sentence: float = Field(
-        -0.88, description="Share of the words of the question's names in the best sentence."
+        -0.855, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(1.646, description="Share of the words of its names in the passage.")
-    numbers: float = Field(0.956, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(1.087, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(2.189, description="Share of the question's idf-weighted terms.")
+    names: float = Field(1.69, description="Share of the words of its names in the passage.")
+    numbers: float = Field(1.642, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(1.372, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(2.283, description="Share of the question's idf-weighted terms.")
     passage_coverage: float = Field(
-        -1.337, description="Share of the question's idf-weighted terms in the whole passage."
+        -1.253, description="Share of the question's idf-weighted terms in the whole passage."
     )
-    typed: float = Field(-0.175, description="The question asks for a fact type (1 or 0).")
+    typed: float = Field(-0.099, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
-        -2.325,
+        -2.304,
         description="log(1 + days from the article to the day asked) / log(366); 0 when "
         "either date is unknown.",
+    )
+    dated: float = Field(
+        0.033, description="Both the day asked and the article's date are known (1 or 0)."
     )
 
 
@@ -113,7 +116,7 @@ class AnswerSettings(BaseModel):
     )
     max_sentences: int = Field(2, ge=1, le=3, description="Sentences in an extractive answer.")
     min_confidence: float = Field(
-        0.075,
+        0.1,
         ge=0.0,
         le=1.0,
         description="The extractive reader abstains when its confidence (the fitted "

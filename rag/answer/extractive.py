@@ -26,6 +26,7 @@ then the supporting sentences with `[n]` markers; every quote is an exact slice.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,7 @@ from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 LABEL_STEP_CHARS = 40  # a less-wanted entity label counts as this much farther away
 # Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
 STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
+_NUMBER = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?", re.IGNORECASE)
 MAX_MARGIN = 5.0  # a lead over the runner-up beyond this says nothing more
 # Opening words that point to the sentence before ("This is why…", "They know…").
 BACK_REFERENCES = frozenset(
@@ -375,6 +377,7 @@ def answer_features(
         "passage_coverage": passage_coverage,
         "typed": 1.0 if analysis.labels else 0.0,
         "age": _age(best.passage.date, asked_on),
+        "dated": 1.0 if asked_on is not None and best.passage.date else 0.0,
     }
 
 
@@ -421,16 +424,27 @@ def _fits(
 
 
 def _constraints(passage_text: str, analysis: QuestionAnalysis) -> tuple[float, float]:
-    """Shares of the question's names (any of their words) and numbers the passage holds."""
+    """Shares of the question's names (any of their words) and numbers the passage holds.
+
+    Numbers match whole numbers only ("5" is not in "85", "22nd" is not "32nd"; "2,500"
+    is "2500").
+    """
     lowered = passage_text.lower()
     names = [
         any(w in lowered for w in name.lower().split() if len(w) > 2) for name in analysis.names
     ]
-    numbers = [number.lower() in lowered for number in analysis.numbers]
+    held = {_number_core(m.group(0)) for m in _NUMBER.finditer(passage_text)}
+    numbers = [_number_core(number) in held for number in analysis.numbers]
     return (
         sum(names) / len(names) if names else 1.0,
         sum(numbers) / len(numbers) if numbers else 1.0,
     )
+
+
+def _number_core(number: str) -> str:
+    """'2,500' -> '2500', '22nd' -> '22', '3.1' -> '3.1'."""
+    core = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", number.lower().rstrip(".,"))
+    return core.replace(",", "")
 
 
 def _extend_to_focus(text: str, offset: int, end: int, focus: str | None) -> int:

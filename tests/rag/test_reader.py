@@ -1,0 +1,73 @@
+"""The reader's own rules: context for a sentence that points back, and a confidence
+that falls for a story much older than the day asked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from index.keyword import Analyzer
+from rag import Passage
+from rag.answer import ExtractiveAnswerer
+from rag.answer.extractive import answer_features
+from rag.answer.question import QuestionAnalyzer
+
+TEXT = (
+    "The council met on Monday. Bus fares rose twice last year. "
+    "This is why the riders of Elmsby boycotted the trams. The weather was mild."
+)
+
+
+def reader() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        QuestionAnalyzer(),
+        readings=lambda ids: {},
+        embed_query=lambda text: np.zeros(8, dtype=np.float32),
+    )
+
+
+def passage(published: str = "2024-02-10") -> Passage:
+    return Passage("c", "a", "", published, "a.txt", TEXT, 0, len(TEXT), 1.0)
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_one_before() -> None:
+    answer = reader().answer("Why did the riders of Elmsby boycott the trams?", [passage()])
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[:2] == [
+        "Bus fares rose twice last year.",
+        "This is why the riders of Elmsby boycotted the trams.",
+    ]
+    for c in answer.citations:
+        assert TEXT[c.start : c.end] == c.quote
+
+
+def test_the_confidence_falls_with_the_age_of_the_story_on_the_day_asked() -> None:
+    question = "Why did the riders of Elmsby boycott the trams?"
+    fresh = reader().read(question, [passage()], asked_on=date(2024, 2, 12))
+    old = reader().read(question, [passage()], asked_on=date(2026, 2, 12))
+    undated = reader().read(question, [passage()])
+    assert undated.features["age"] == 0.0
+    assert 0 < fresh.features["age"] < 0.25 < 0.9 < old.features["age"]
+    assert old.confidence < fresh.confidence < undated.confidence
+
+
+def test_the_words_of_a_name_the_passage_lacks_count_against_it() -> None:
+    analysis = QuestionAnalyzer().analyze("Who won the Boston Marathon?")
+    ranked = reader().rank_sentences("Who won the Boston Marathon?", [passage()], (), analysis)
+    features = answer_features(ranked, analysis, None, 1.0)
+    assert analysis.names and features["names"] < 1.0
+
+
+def test_numbers_of_the_question_match_whole_numbers_only() -> None:
+    question = "How many targets did the strikes hit on February 5?"
+    analysis = QuestionAnalyzer().analyze(question)
+    text = "The strikes on Feb. 2 hit 85 targets in 2,500 square miles."
+    other = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    (best, *_) = reader().rank_sentences(question, [other], (), analysis)
+    assert analysis.numbers == ("5",) and best.features["numbers"] == 0.0
+    same = Passage("c", "a", "", "", "a.txt", text.replace("Feb. 2", "Feb. 5"), 0, len(text), 1.0)
+    (best, *_) = reader().rank_sentences(question, [same], (), analysis)
+    assert best.features["numbers"] == 1.0
