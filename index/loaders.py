@@ -17,6 +17,9 @@ from pathlib import Path
 from index.articles import Article, parse_date
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl")
+# One article's text, at most: a 50 MB article held 1.6 GB while it was cut and embedded
+# in one piece. A .jsonl file may be larger; each of its articles has the same limit.
+MAX_ARTICLE_CHARS = 10_000_000
 _DATE_LINE = re.compile(r"^\s*date\s*:?\s*(\S+)\s*$", re.IGNORECASE)
 _MD_TITLE = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$")
 
@@ -125,6 +128,9 @@ def _parse_plain(path: Path, text: str, result: LoadResult) -> Article | None:
     if not body:
         result.skipped.append(Skipped(str(path), "article has no text after its date line"))
         return None
+    if len(body) > MAX_ARTICLE_CHARS:
+        result.skipped.append(Skipped(str(path), _too_long(len(body))))
+        return None
     title = ""
     if path.suffix.lower() == ".md":
         title_match = _MD_TITLE.match(body.splitlines()[0])
@@ -169,10 +175,19 @@ def _jsonl_problem(record: object) -> str | None:
         return "missing 'id'"
     if not isinstance(record.get("text"), str) or not record["text"].strip():
         return "missing or empty 'text'"
+    if len(record["text"]) > MAX_ARTICLE_CHARS:
+        return _too_long(len(record["text"]))
     for key, value in record.items():
         if isinstance(value, str) and _has_lone_surrogate(value):
             return f"'{key}' holds an invalid character (a lone UTF-16 surrogate escape)"
     return None
+
+
+def _too_long(chars: int) -> str:
+    return (
+        f"article is {chars:,} characters, above the {MAX_ARTICLE_CHARS:,}-character limit: "
+        "split it into several articles"
+    )
 
 
 def _has_lone_surrogate(value: str) -> bool:

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from index.loaders import find_article_files, load_articles
 
 
@@ -85,3 +87,19 @@ def test_upper_case_suffixes_are_found_and_read(tmp_path: Path) -> None:
     result = load_articles(files)
     assert not missing and not result.skipped
     assert sorted(a.title for a in result.articles) == ["", "Loud title"]
+
+
+def test_an_article_above_the_size_limit_is_skipped_with_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("index.loaders.MAX_ARTICLE_CHARS", 100)
+    long_text = write(tmp_path / "long.txt", "date 2024-02-10\n" + "word " * 40)
+    lines = write(
+        tmp_path / "lines.jsonl",
+        '{"id": "big", "text": "' + "word " * 40 + '"}\n{"id": "small", "text": "Short."}\n',
+    )
+    result = load_articles([long_text, lines])
+    assert [a.id for a in result.articles] == ["small"]
+    reasons = {s.source: s.reason for s in result.skipped}
+    assert "above the 100-character limit: split it" in reasons[str(long_text)]
+    assert "above the 100-character limit" in reasons[f"{lines}:1"]
