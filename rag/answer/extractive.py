@@ -53,6 +53,8 @@ BACK_REFERENCES = frozenset(
     {"this", "that", "these", "those", "it", "they", "he", "she", "his", "her", "their"}
     | {"its", "such", "thus", "so", "but", "however", "the latter", "the former"}
 )
+# Words inside a name that every passage holds ("the Boston Marathon", "Bank of England").
+_NAME_FILLERS = frozenset({"the", "and", "for", "of"})
 HISTORY_WEIGHT = 0.5  # terms of the earlier turns count half
 # Words that shape a question rather than name its subject ("how many", "what kind").
 QUESTION_FRAME = "many much kind type sort name happen happened according article"
@@ -284,7 +286,8 @@ class ExtractiveAnswerer:
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it opens by pointing back ("This is
-        why…"), and close runners-up, up to `max_sentences`; in article order."""
+        why…"), close runners-up (its neighbours first), then the next best, up to
+        `max_sentences`; in article order when they share an article."""
         best = ranked[0]
         chosen = [best]
         if _points_back(best.text):
@@ -303,6 +306,13 @@ class ExtractiveAnswerer:
                 0 <= other.start - best.end <= 2
             )
             if (adjacent and other.z >= best.z - 1.0) or other.z >= best.z - 0.25:
+                chosen.append(other)
+        # The rest of the room goes to the next best sentences: a second piece of evidence
+        # holds the answer about as often as the best one misses it (eval/results).
+        for other in ranked[1:]:
+            if len(chosen) >= self._settings.max_sentences:
+                break
+            if other not in chosen:
                 chosen.append(other)
         chosen = chosen[: self._settings.max_sentences]
         # Read in article order when the sentences come from one article.
@@ -365,7 +375,7 @@ def answer_features(
 ) -> dict[str, float]:
     """Features of the answer the best candidate makes (`AnswerabilityWeights`)."""
     best = ranked[0]
-    name_words = {w for name in analysis.names for w in name.lower().split() if len(w) > 2}
+    name_words = {w for name in analysis.names for w in _name_words(name)}
     return {
         "score": best.z,
         "margin": min(best.z - ranked[1].z, MAX_MARGIN) if len(ranked) > 1 else MAX_MARGIN,
@@ -379,6 +389,11 @@ def answer_features(
         "age": _age(best.passage.date, asked_on),
         "dated": 1.0 if asked_on is not None and best.passage.date else 0.0,
     }
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a name that identify it: 'the Boston Marathon' -> boston, marathon."""
+    return [w for w in name.lower().split() if len(w) > 2 and w not in _NAME_FILLERS]
 
 
 def _share_in(words: set[str], text: str) -> float:
@@ -431,7 +446,7 @@ def _constraints(passage_text: str, analysis: QuestionAnalysis) -> tuple[float, 
     """
     lowered = passage_text.lower()
     names = [
-        any(w in lowered for w in name.lower().split() if len(w) > 2) for name in analysis.names
+        any(w in lowered for w in words) for name in analysis.names if (words := _name_words(name))
     ]
     held = {_number_core(m.group(0)) for m in _NUMBER.finditer(passage_text)}
     numbers = [_number_core(number) in held for number in analysis.numbers]

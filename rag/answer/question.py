@@ -19,7 +19,7 @@ from index.settings import NlpSettings
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
 # Answer type -> the spaCy entity labels that can fill it, best first.
 TYPE_LABELS: dict[str, tuple[str, ...]] = {
@@ -136,7 +136,11 @@ class QuestionAnalyzer:
     def analyze(self, question: str) -> QuestionAnalysis:
         doc = self._pipeline()(question)
         answer_type, focus = _answer_type(doc)
-        names = tuple(dict.fromkeys(e.text for e in doc.ents if e.label_ in _CONSTRAINT_LABELS))
+        names = tuple(
+            dict.fromkeys(
+                _without_determiner(e) for e in doc.ents if e.label_ in _CONSTRAINT_LABELS
+            )
+        )
         numbers = tuple(dict.fromkeys(m.group(0).rstrip(".,") for m in _DIGITS.finditer(question)))
         return QuestionAnalysis(
             answer_type=answer_type,
@@ -172,6 +176,9 @@ def _answer_type(doc: Doc) -> tuple[str | None, str | None]:
     if word in ("who", "whom", "whose"):
         if _asks_who_someone_is(doc, wh):
             return None, None
+        role = _role_asked(doc, wh)  # "Who is the prime minister of Iraq?" asks for a person
+        if role is not None and role.lemma_.lower() in FOCUS_TYPES:
+            return FOCUS_TYPES[role.lemma_.lower()], role.lemma_.lower()
         return "who", None
     if word in ("what", "which"):
         focus = _focus_noun(doc, wh)
@@ -189,6 +196,31 @@ def _asks_who_someone_is(doc: Doc, wh: Token) -> bool:
         return False
     subjects = [t for t in root.children if t.dep_ in ("nsubj", "attr") and t.i != wh.i]
     return any(t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG") for t in subjects)
+
+
+def _role_asked(doc: Doc, wh: Token) -> Token | None:
+    """'Who is the commander of ...' -> commander: the common noun the copula links to 'who'."""
+    root = wh.head
+    if root.lemma_ != "be":
+        return None
+    nouns = [
+        t for t in root.children if t.dep_ in ("nsubj", "attr") and t.i != wh.i and t.pos_ == "NOUN"
+    ]
+    return nouns[0] if nouns else None
+
+
+def _without_determiner(entity: Span) -> str:
+    """'the Boston Marathon' -> 'Boston Marathon': a name's words, not its article."""
+    tokens = list(entity)
+    while tokens and tokens[0].pos_ == "DET":
+        tokens.pop(0)
+    return entity.text if not tokens else _tokens_text(tokens)
+
+
+def _tokens_text(tokens: list[Token]) -> str:
+    """The text of consecutive tokens, as written."""
+    first, last = tokens[0], tokens[-1]
+    return first.doc.text[first.idx : last.idx + len(last.text)]
 
 
 def _noun_after(doc: Doc, wh: Token) -> Token | None:

@@ -17,6 +17,7 @@ ANALYZER = QuestionAnalyzer()
         ("Which embattled celebrity was found liable in a battery case?", "person"),
         ("Which major US retailer is slashing prices?", "organization"),
         ("Who is Aron Lund?", None),  # names its subject: asks for a description
+        ("Who is the prime minister of Iraq?", "person"),  # the role it links to asks for one
         ("What did the mayor of Springfield promise every resident?", None),
         ("Why is the goal of the U.S. strategy a limited one?", None),
     ],
@@ -29,3 +30,7 @@ def test_the_question_names_and_numbers_are_its_constraints() -> None:
     analysis = ANALYZER.analyze("Which team did Serena Williams beat in the 22nd round?")
     assert "Serena Williams" in analysis.names
     assert "22nd" in analysis.numbers
+
+
+def test_a_name_is_its_words_without_the_article() -> None:
+    assert ANALYZER.analyze("Who won the Boston Marathon?").names == ("Boston Marathon",)

@@ -71,3 +71,16 @@ def test_numbers_of_the_question_match_whole_numbers_only() -> None:
     same = Passage("c", "a", "", "", "a.txt", text.replace("Feb. 2", "Feb. 5"), 0, len(text), 1.0)
     (best, *_) = reader().rank_sentences(question, [same], (), analysis)
     assert best.features["numbers"] == 1.0
+
+
+def test_an_article_inside_a_name_is_no_evidence_that_the_passage_holds_it() -> None:
+    # TEXT holds "the" (and every passage does) but neither "Boston" nor "Marathon".
+    analysis = QuestionAnalyzer().analyze("Who won the Boston Marathon?")
+    ranked = reader().rank_sentences("Who won the Boston Marathon?", [passage()], (), analysis)
+    assert answer_features(ranked, analysis, None, 1.0)["names"] == 0.0
+
+
+def test_the_answer_quotes_the_next_best_sentence_as_well_when_there_is_room() -> None:
+    answer = reader().answer("How did the council meet on Monday?", [passage()])
+    assert len(answer.citations) == 2  # max_sentences, although the runner-up scores far lower
+    assert answer.citations[0].quote == "The council met on Monday."
