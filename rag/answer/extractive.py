@@ -160,14 +160,16 @@ class ExtractiveAnswerer:
             )
             for n, c in enumerate(reading.chosen, start=1)
         )
-        best = reading.ranked[0]
-        short = self._short_answer(best, reading.analysis)
+        # The fact comes from the best quoted sentence that holds one of the expected type.
+        holding = [c for c in reading.chosen if c.answers]
+        source = max(holding, key=lambda c: c.z) if holding else None
+        short = self._short_answer(source, reading.analysis) if source is not None else None
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        if short is not None:
+        if short is not None and source is not None:
             n = next(
                 c.n
                 for c in citations
-                if (c.article_id, c.start) == (best.passage.article_id, best.start)
+                if (c.article_id, c.start) == (source.passage.article_id, source.start)
             )
             text = f"{short.text} [{n}]. {quoted}"
         else:

@@ -7,7 +7,9 @@ from datetime import date
 
 import numpy as np
 
+from index.catalog import ChunkReading
 from index.keyword import Analyzer
+from index.nlp import EntitySpan
 from rag import Passage
 from rag.answer import ExtractiveAnswerer
 from rag.answer.extractive import answer_features
@@ -84,3 +86,29 @@ def test_the_answer_quotes_the_next_best_sentence_as_well_when_there_is_room() -
     answer = reader().answer("How did the council meet on Monday?", [passage()])
     assert len(answer.citations) == 2  # max_sentences, although the runner-up scores far lower
     assert answer.citations[0].quote == "The council met on Monday."
+
+
+def test_the_short_answer_comes_from_the_best_quoted_sentence_that_holds_the_fact() -> None:
+    text = "The council opened the new bridge over the river on Monday. It reaches Elmsby."
+    first, second = (0, 59), (60, len(text))
+    reading = ChunkReading(
+        sentences=(first, second),
+        entities=(EntitySpan(50, 56, "DATE"), EntitySpan(71, 77, "GPE")),
+        vectors=np.zeros((2, 8), dtype=np.float32),
+    )
+    elmsby = ExtractiveAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        QuestionAnalyzer(),
+        readings=lambda ids: {"c": reading},
+        embed_query=lambda q: np.zeros(8, dtype=np.float32),
+    )
+    bridge = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = elmsby.answer(
+        "To which town did the council open the new bridge over the river?", [bridge]
+    )
+    best, _ = elmsby.rank_sentences(answer.question, [bridge])
+    assert best.text == text[slice(*first)] and not best.answers  # the best names no place...
+    assert answer.short_answer is not None and answer.short_answer.text == "Elmsby"
+    assert text[answer.short_answer.start : answer.short_answer.end] == "Elmsby"
+    assert answer.text.startswith("Elmsby [2].")  # ...the second quoted one does
