@@ -137,40 +137,6 @@ def _logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float) -> np
     return np.r_[model.intercept_, model.coef_[0]]
 
 
-# More evidence never lowers the confidence: these features' weights are kept >= 0.
-# Without the bound the fit traded correlated features against each other (a negative
-# weight on passage coverage beside a positive one on sentence coverage), which held on
-# the dev sets but answered a question whose words the archive lacks altogether.
-EVIDENCE = frozenset(
-    {"score", "names_in_sentence", "names", "numbers", "semantic", "lexical", "passage_coverage"}
-)
-
-
-def _bounded_logistic(
-    x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float, nonnegative: Sequence[bool]
-) -> np.ndarray:
-    """Weighted, L2-regularised logistic regression whose flagged weights stay >= 0
-    (scipy's L-BFGS-B): [bias, *weights]."""
-    from scipy.optimize import minimize
-
-    weight = weight / weight.mean()
-    design = np.c_[np.ones(len(x)), x]
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = design @ theta
-        p = 1.0 / (1.0 + np.exp(-z))
-        eps = 1e-12
-        value = -np.sum(weight * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps)))
-        grad = design.T @ (weight * (p - y))
-        value += 0.5 * l2 * float(theta[1:] @ theta[1:]) * len(x)
-        grad[1:] += l2 * theta[1:] * len(x)
-        return float(value), grad
-
-    bounds = [(None, None)] + [(0.0, None) if n else (None, None) for n in nonnegative]
-    result = minimize(loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds)
-    return np.asarray(result.x)
-
-
 def fit(ranked: list[Ranked], l2: float = 1e-3) -> np.ndarray:
     """The sentence ranker from answerable questions' candidates: [bias, *weights]."""
     rows = [r for r in ranked if r.answerable and len(r.labels)]
@@ -183,15 +149,14 @@ def fit(ranked: list[Ranked], l2: float = 1e-3) -> np.ndarray:
     return _logistic(x, y, weight, l2)
 
 
-def fit_confidence(judged: list[Judged], l2: float = 1e-4) -> np.ndarray:
-    """The answer confidence from every question the reader quoted for, its evidence
-    weights kept >= 0 (`EVIDENCE`): [bias, *weights]."""
+def fit_confidence(judged: list[Judged], l2: float = 1e-2) -> np.ndarray:
+    """The answer confidence from every question the reader quoted for: [bias, *weights]."""
     rows = [j for j in judged if j.features is not None]
     per_set = _set_weights([j.set_name for j in rows])
     x = np.vstack([j.features for j in rows if j.features is not None])
     y = np.array([j.right for j in rows], dtype=float)
     weight = np.array([per_set[j.set_name] for j in rows])
-    return _bounded_logistic(x, y, weight, l2, [f in EVIDENCE for f in ANSWER_FEATURES])
+    return _logistic(x, y, weight, l2)
 
 
 def confidence(j: Judged, theta: np.ndarray) -> float:

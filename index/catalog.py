@@ -99,6 +99,21 @@ class Catalog:
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
         )
 
+    # --- generation -------------------------------------------------------------------
+    def generation(self) -> int:
+        """How many times what search sees has changed; a reader reloads when it moves.
+
+        One indexed row, read on every search (another process may have ingested)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def bump_generation(self) -> None:
+        """Record (inside the caller's transaction) that articles or a store changed."""
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('generation', '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+        )
+
     # --- articles ---------------------------------------------------------------------
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(

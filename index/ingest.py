@@ -84,7 +84,9 @@ def ingest(
             index.keyword.build(
                 (stored.id, text, date) for stored, text, date in index.catalog.all_chunks()
             )
-            index.catalog.set_meta("keyword_stale", False)
+            with index.catalog.transaction():
+                index.catalog.set_meta("keyword_stale", False)
+                index.catalog.bump_generation()  # readers elsewhere reload the new BM25
     return report
 
 
@@ -218,6 +220,7 @@ def _write_batch(index: Index, batch: list[_Planned]) -> None:
                 [next(per_chunk) for _ in item.spans],
             )
         catalog.set_meta("keyword_stale", True)
+        catalog.bump_generation()
     for item in batch:
         if item.replaces_version:
             index.vectors.delete_article(item.article.id, keep_hash=item.article.content_hash)
@@ -279,6 +282,7 @@ def _remove(index: Index, article_ids: list[str]) -> None:
         for article_id in article_ids:
             index.catalog.delete_article(article_id)
         index.catalog.set_meta("keyword_stale", True)
+        index.catalog.bump_generation()
     for article_id in article_ids:
         index.vectors.delete_article(article_id)
     index.catalog.clear_pending(article_ids)

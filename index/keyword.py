@@ -142,7 +142,24 @@ class KeywordIndex:
                 loaded = self._loaded
         return loaded
 
+    def reload(self) -> None:
+        """Read the saved index again on next use (another process may have rebuilt it)."""
+        self._loaded = None
+
     def _read(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
+        """The saved files, all from one build: another process's `build` may swap the
+        folder mid-read (a new folder is a new inode), so read again if it did."""
+        for _ in range(3):
+            try:
+                before = self._folder.stat().st_ino
+                loaded = self._read_files()
+                if self._folder.stat().st_ino == before:
+                    return loaded
+            except FileNotFoundError:  # between the two renames of the swap
+                pass
+        return self._read_files()
+
+    def _read_files(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
         import bm25s
 
         ids = json.loads((self._folder / "ids.json").read_text())

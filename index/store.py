@@ -10,6 +10,7 @@ the embedding model, Chroma and BM25 are loaded on first use.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -73,6 +74,8 @@ class Index:
         self.vectors = VectorStore(settings.store)
         self.keyword = KeywordIndex(self.home / "bm25")
         self.writer = WriterLock(self.home)
+        self._generation: int | None = None  # the catalog's when BM25 and Chroma were loaded
+        self._follow_lock = threading.Lock()
         if verify:
             self._check_built_with()
 
@@ -113,12 +116,28 @@ class Index:
     def dense_search(
         self, query: str, top_k: int, since: int | None = None, until: int | None = None
     ) -> list[VectorHit]:
+        self._follow_writes()
         return self.vectors.query(self.embedder.embed_query(query), top_k, since, until)
 
     def keyword_search(
         self, query: str, top_k: int, since: int | None = None, until: int | None = None
     ) -> list[KeywordHit]:
+        self._follow_writes()
         return self.keyword.search(query, top_k, since, until)
+
+    def _follow_writes(self) -> None:
+        """Reload BM25 and reconnect Chroma if the index changed since they were loaded.
+
+        A server must see what a `rag ingest` in another process added; every write
+        bumps the catalog's generation, so the check costs one small query."""
+        if self.catalog.generation() == self._generation:
+            return
+        with self._follow_lock:  # one thread reloads; the others wait, then search
+            generation = self.catalog.generation()
+            if generation != self._generation:
+                self.keyword.reload()
+                self.vectors.reconnect()
+                self._generation = generation
 
     def resolve(self, chunk_ids: Sequence[str]) -> dict[str, ResolvedChunk]:
         """Committed chunks with their articles; stale ids (a killed ingest's) are dropped."""
@@ -179,6 +198,7 @@ class Index:
                     self.catalog.delete_article(article_id)
                 self.catalog.set_meta("built_with", None)
                 self.catalog.set_meta(RESET_PENDING, True)
+                self.catalog.bump_generation()
             self.finish_reset()
 
     def finish_reset(self) -> bool:
@@ -187,7 +207,9 @@ class Index:
             return False
         self.vectors.reset()
         self.keyword.build([])
-        self.catalog.set_meta(RESET_PENDING, False)
+        with self.catalog.transaction():
+            self.catalog.set_meta(RESET_PENDING, False)
+            self.catalog.bump_generation()
         return True
 
     def close(self) -> None:

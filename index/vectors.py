@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,40 @@ class VectorHit:
     score: float  # cosine similarity
 
 
+class _Users:
+    """Many threads using the client at once, or one replacing it once they are done."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._active = 0
+        self._replacing = False
+
+    @contextmanager
+    def using(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._replacing)
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._active -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def replacing(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._replacing)
+            self._replacing = True  # new users wait from here, so a busy server cannot starve it
+            self._changed.wait_for(lambda: self._active == 0)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._replacing = False
+                self._changed.notify_all()
+
+
 class VectorStore:
     """A Chroma collection of chunk vectors; connects on first use."""
 
@@ -45,6 +80,7 @@ class VectorStore:
         self._settings = settings
         self._client: Any = None
         self._collection: Any = None
+        self._users = _Users()  # closing a client fails the calls in flight on it
 
     @property
     def location(self) -> str:
@@ -92,21 +128,23 @@ class VectorStore:
         metadatas: Sequence[dict[str, str | int]],
         documents: Sequence[str],
     ) -> None:
-        for start in range(0, len(ids), MAX_BATCH):
-            end = start + MAX_BATCH
-            self.collection.upsert(
-                ids=list(ids[start:end]),
-                embeddings=embeddings[start:end],
-                metadatas=list(metadatas[start:end]),
-                documents=list(documents[start:end]),
-            )
+        with self._users.using():
+            for start in range(0, len(ids), MAX_BATCH):
+                end = start + MAX_BATCH
+                self.collection.upsert(
+                    ids=list(ids[start:end]),
+                    embeddings=embeddings[start:end],
+                    metadatas=list(metadatas[start:end]),
+                    documents=list(documents[start:end]),
+                )
 
     def delete_article(self, article_id: str, keep_hash: str | None = None) -> None:
         """Delete an article's vectors, except those of version `keep_hash`."""
         where: dict[str, Any] = {"article_id": article_id}
         if keep_hash:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
-        self.collection.delete(where=where)
+        with self._users.using():
+            self.collection.delete(where=where)
 
     def query(
         self, embedding: np.ndarray, top_k: int, since: int | None, until: int | None
@@ -123,6 +161,12 @@ class VectorStore:
         Chroma to filter. An empty collection answers with no hits (no count() first:
         that would cost a second round trip on every question).
         """
+        with self._users.using():
+            return self._query(embedding, top_k, since, until)
+
+    def _query(
+        self, embedding: np.ndarray, top_k: int, since: int | None, until: int | None
+    ) -> list[VectorHit]:
         if since is None and until is None:
             return self._nearest(embedding, top_k, where=None)
         low, high = since or 1, until or 99_999_999
@@ -155,22 +199,35 @@ class VectorStore:
         ]
 
     def count(self) -> int:
-        return int(self.collection.count())
+        with self._users.using():
+            return int(self.collection.count())
 
     def reset(self) -> None:
         """Drop the collection; the next use creates it empty."""
-        empty = self.count() == 0
-        with _CONNECT_LOCK:
-            if not empty:
-                self._client.delete_collection(self._settings.collection)
-            self._collection = None
+        with self._users.using():
+            empty = self.collection.count() == 0
+            with _CONNECT_LOCK:
+                if not empty:
+                    self._client.delete_collection(self._settings.collection)
+                self._collection = None
+
+    def reconnect(self) -> None:
+        """Connect afresh on next use, so that queries see what other processes wrote.
+
+        The embedded client answers queries from the HNSW index it loaded: another
+        process's vectors reach `count()` at once but `query()` only through a new
+        client, made after the last client of the path in this process is closed
+        (Chroma shares one system per path). A Chroma server is always current.
+        """
+        if not self._settings.chroma_url:
+            self.close()
 
     def close(self) -> None:
         """Let go of the Chroma client; the last one of a path closes its files.
 
         A later use connects again, as a new process would.
         """
-        with _CONNECT_LOCK:
+        with self._users.replacing(), _CONNECT_LOCK:
             client, self._client, self._collection = self._client, None, None
             if client is not None:
                 client.close()

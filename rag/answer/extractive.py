@@ -205,7 +205,13 @@ class ExtractiveAnswerer:
         )
         w = self._settings.answerability
         z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
-        return Reading(analysis, ranked, self._choose(ranked), features, _sigmoid(z))
+        confidence = _sigmoid(z)
+        if not features["passage_coverage"] or (
+            not features["lexical"] and features["semantic"] < self._settings.min_semantic_unshared
+        ):
+            confidence = 0.0  # no word of the question in its passage, or neither its words
+            # nor its sense in the sentence: what it would quote is about something else
+        return Reading(analysis, ranked, self._choose(ranked), features, confidence)
 
     def rank_sentences(
         self,
@@ -289,16 +295,16 @@ class ExtractiveAnswerer:
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it opens by pointing back ("This is
         why…"), close runners-up (its neighbours first), then the next best, up to
-        `max_sentences`; in article order when they share an article."""
+        `max_sentences`; best first, after the sentence it points back to."""
         best = ranked[0]
-        chosen = [best]
+        context: list[Candidate] = []
         if _points_back(best.text):
-            before = [
+            context = [
                 c
                 for c in ranked[1:]
                 if c.passage.article_id == best.passage.article_id and 0 <= best.start - c.end <= 2
-            ]
-            chosen += before[:1]
+            ][:1]
+        chosen = [*context, best]
         for other in ranked[1:]:
             if len(chosen) >= self._settings.max_sentences:
                 break
@@ -316,10 +322,6 @@ class ExtractiveAnswerer:
                 break
             if other not in chosen:
                 chosen.append(other)
-        chosen = chosen[: self._settings.max_sentences]
-        # Read in article order when the sentences come from one article.
-        if len({c.passage.article_id for c in chosen}) == 1:
-            chosen.sort(key=lambda c: c.start)
         return chosen
 
     def _short_answer(self, best: Candidate, analysis: QuestionAnalysis) -> ShortAnswer | None:

@@ -6,7 +6,6 @@ import numpy as np
 
 from eval.fit_reader import (
     ANSWER_FEATURES,
-    EVIDENCE,
     FEATURES,
     Judged,
     Ranked,
@@ -53,19 +52,3 @@ def test_the_confidence_learns_what_separates_right_answers_and_refuses_the_rest
     assert table["set1"]["0.5"]["right"] > 0.9
     assert table["set0"]["0.1"]["false_abstention"] > 0  # the question with nothing quoted
     assert table["set1"]["0.1"]["abstention_recall"] <= table["set1"]["0.5"]["abstention_recall"]
-
-
-def test_evidence_never_gets_a_negative_confidence_weight() -> None:
-    rng = np.random.default_rng(2)
-    judged = []
-    coverage = ANSWER_FEATURES.index("passage_coverage")
-    for i in range(300):
-        answerable = i % 2 == 0
-        features = rng.uniform(0, 1, size=len(ANSWER_FEATURES))
-        # On these dev questions, less coverage happens to go with right answers...
-        features[coverage] = rng.uniform(0, 0.5) if answerable else rng.uniform(0.5, 1)
-        judged.append(Judged("set", answerable, features, right=answerable))
-    weights = dict(zip(ANSWER_FEATURES, fit_confidence(judged)[1:], strict=True))
-    # ...but more of the question found in the passage must never lower the confidence.
-    assert weights["passage_coverage"] == 0.0
-    assert all(weights[f] >= 0 for f in EVIDENCE)

@@ -10,6 +10,7 @@ import numpy as np
 from index.catalog import ChunkReading
 from index.keyword import Analyzer
 from index.nlp import EntitySpan
+from index.sentences import sentence_spans
 from rag import Passage
 from rag.answer import ExtractiveAnswerer
 from rag.answer.extractive import answer_features
@@ -112,3 +113,30 @@ def test_the_short_answer_comes_from_the_best_quoted_sentence_that_holds_the_fac
     assert answer.short_answer is not None and answer.short_answer.text == "Elmsby"
     assert text[answer.short_answer.start : answer.short_answer.end] == "Elmsby"
     assert answer.text.startswith("Elmsby [2].")  # ...the second quoted one does
+
+
+def test_a_best_sentence_sharing_neither_words_nor_sense_with_the_question_is_no_answer() -> None:
+    off_topic = reader().read("What is the recipe for banana bread?", [passage()])
+    assert off_topic.chosen and off_topic.features["lexical"] == 0.0
+    assert off_topic.confidence == 0.0
+    assert reader().answer("What is the recipe for banana bread?", [passage()]).abstained
+    on_topic = reader().read("Why did the riders of Elmsby boycott the trams?", [passage()])
+    assert on_topic.confidence > 0.0
+
+
+def test_a_passage_holding_no_word_of_the_question_gives_no_answer_whatever_its_vectors() -> None:
+    spans = tuple(sentence_spans(TEXT))
+    unit = np.full(8, 8**-0.5, dtype=np.float32)  # every sentence "means" the question
+    reading = ChunkReading(spans, (), np.tile(unit, (len(spans), 1)))
+    similar = ExtractiveAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        QuestionAnalyzer(),
+        readings=lambda ids: {"c": reading},
+        embed_query=lambda text: unit,
+    )
+    off_topic = similar.read("What is the recipe for banana bread?", [passage()])
+    assert off_topic.features["semantic"] > 0.99 and off_topic.features["passage_coverage"] == 0
+    assert off_topic.confidence == 0.0
+    on_topic = similar.read("Why did the riders of Elmsby boycott the trams?", [passage()])
+    assert on_topic.confidence > 0.0

@@ -35,7 +35,8 @@ class ChatPage:
         page.goto(url)
         page.wait_for_selector("#rag-question textarea", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_function(
-            "() => !document.querySelector('#rag-status').innerText.includes('Loading')",
+            "() => { const status = document.querySelector('#rag-status');"
+            " return status !== null && !status.innerText.includes('Loading'); }",
             timeout=LOAD_TIMEOUT_MS,
         )
         return chat
