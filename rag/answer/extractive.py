@@ -18,7 +18,9 @@ answer its confidence (`ReaderWeights`, in the settings tree):
   the archive lacks rarely finds its names there);
 - rank: the passage's retrieval rank.
 
-Below `min_confidence` it abstains ("The corpus does not say…"). A typed question's
+Below `min_confidence` it abstains ("The corpus does not say…"), and so it does when
+the best passage holds no term of the question, or the best sentence shares none and
+is no paraphrase either (cosine below `min_semantic_unshared`). A typed question's
 answer starts with the short answer, an entity span (`text[start:end] == short`),
 then the supporting sentences with `[n]` markers; every quote is an exact slice.
 """
