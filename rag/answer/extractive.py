@@ -306,7 +306,7 @@ class ExtractiveAnswerer:
                 for c in ranked[1:]
                 if c.passage.article_id == best.passage.article_id and 0 <= best.start - c.end <= 2
             ][:1]
-        chosen = [*context, best]
+        chosen = [*context, best][-self._settings.max_sentences :]  # best, if room for one
         for other in ranked[1:]:
             if len(chosen) >= self._settings.max_sentences:
                 break
@@ -319,12 +319,8 @@ class ExtractiveAnswerer:
                 chosen.append(other)
         # The rest of the room goes to the next best sentences: a second piece of evidence
         # holds the answer about as often as the best one misses it (eval/results).
-        for other in ranked[1:]:
-            if len(chosen) >= self._settings.max_sentences:
-                break
-            if other not in chosen:
-                chosen.append(other)
-        return chosen
+        room = self._settings.max_sentences - len(chosen)
+        return chosen + [c for c in ranked[1:] if c not in chosen][:room]
 
     def _short_answer(self, best: Candidate, analysis: QuestionAnalysis) -> ShortAnswer | None:
         """The entity of the expected type in the best sentence nearest the words it shares

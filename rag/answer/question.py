@@ -176,7 +176,7 @@ def _answer_type(doc: Doc) -> tuple[str | None, str | None]:
     if word in ("who", "whom", "whose"):
         if _asks_who_someone_is(doc, wh):
             return None, None
-        role = _role_asked(doc, wh)  # "Who is the prime minister of Iraq?" asks for a person
+        role = _role_asked(wh)  # "Who is the prime minister of Iraq?" asks for a person
         if role is not None and role.lemma_.lower() in FOCUS_TYPES:
             return FOCUS_TYPES[role.lemma_.lower()], role.lemma_.lower()
         return "who", None
@@ -198,29 +198,25 @@ def _asks_who_someone_is(doc: Doc, wh: Token) -> bool:
     return any(t.pos_ == "PROPN" or t.ent_type_ in ("PERSON", "ORG") for t in subjects)
 
 
-def _role_asked(doc: Doc, wh: Token) -> Token | None:
-    """'Who is the commander of ...' -> commander: the common noun the copula links to 'who'."""
+def _copula_nouns(wh: Token, deps: tuple[str, ...]) -> list[Token]:
+    """The common nouns that a copula links to the wh-word ("What is the capital ...",
+    "Who is the commander ..."); none when its head is another verb."""
     root = wh.head
     if root.lemma_ != "be":
-        return None
-    nouns = [
-        t for t in root.children if t.dep_ in ("nsubj", "attr") and t.i != wh.i and t.pos_ == "NOUN"
-    ]
+        return []
+    return [t for t in root.children if t.dep_ in deps and t.i != wh.i and t.pos_ == "NOUN"]
+
+
+def _role_asked(wh: Token) -> Token | None:
+    """'Who is the commander of ...' -> commander."""
+    nouns = _copula_nouns(wh, ("nsubj", "attr"))
     return nouns[0] if nouns else None
 
 
 def _without_determiner(entity: Span) -> str:
     """'the Boston Marathon' -> 'Boston Marathon': a name's words, not its article."""
-    tokens = list(entity)
-    while tokens and tokens[0].pos_ == "DET":
-        tokens.pop(0)
-    return entity.text if not tokens else _tokens_text(tokens)
-
-
-def _tokens_text(tokens: list[Token]) -> str:
-    """The text of consecutive tokens, as written."""
-    first, last = tokens[0], tokens[-1]
-    return first.doc.text[first.idx : last.idx + len(last.text)]
+    leading = next((i for i, t in enumerate(entity) if t.pos_ != "DET"), len(entity))
+    return entity[leading:].text if leading < len(entity) else entity.text
 
 
 def _noun_after(doc: Doc, wh: Token) -> Token | None:
@@ -245,15 +241,9 @@ def _focus_noun(doc: Doc, wh: Token) -> Token | None:
     elif following is not None:
         noun = following
     else:
-        # "What is the capital of ...": the noun that the copula links to the wh-word.
-        root = wh.head
-        if root.lemma_ != "be":  # "What did the mayor promise?" asks for no kind of mayor
-            return None
-        candidates = [
-            t
-            for t in root.children
-            if t.dep_ in ("nsubj", "attr", "nsubjpass") and t.i != wh.i and t.pos_ == "NOUN"
-        ]
+        # "What is the capital of ...": the noun that the copula links to the wh-word;
+        # "What did the mayor promise?" asks for no kind of mayor.
+        candidates = _copula_nouns(wh, ("nsubj", "attr", "nsubjpass"))
         if not candidates:
             return None
         noun = candidates[0]
