@@ -49,6 +49,7 @@ LABEL_STEP_CHARS = 40  # a less-wanted entity label counts as this much farther 
 # Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
 STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
 _NUMBER = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?", re.IGNORECASE)
+BYLINE_CHARS = 40  # a parenthesised name this near a sentence's start is its dateline
 MAX_MARGIN = 5.0  # a lead over the runner-up beyond this says nothing more
 # Opening words that point to the sentence before ("This is why…", "They know…").
 BACK_REFERENCES = frozenset(
@@ -336,10 +337,12 @@ class ExtractiveAnswerer:
             if len(word) > 3 and (i := lowered.find(word)) >= 0
         ]
 
-        def preference(entity: EntitySpan) -> int:
-            """Characters from the nearest question word, plus a step per less-wanted label."""
+        def preference(entity: EntitySpan) -> tuple[bool, int]:
+            """An entity the focus noun follows ("40,000 staff") first; then characters
+            from the nearest question word, plus a step per less-wanted label."""
             distance = min((abs(entity.start - a) for a in anchors), default=0)
-            return distance + LABEL_STEP_CHARS * analysis.labels.index(entity.label)
+            attached = _extend_to_focus(text, offset, entity.end, analysis.focus) > entity.end
+            return not attached, distance + LABEL_STEP_CHARS * analysis.labels.index(entity.label)
 
         entity = min(best.answers, key=preference)
         start, end = entity.start, _extend_to_focus(text, offset, entity.end, analysis.focus)
@@ -433,8 +436,13 @@ def _sigmoid(z: float) -> float:
 def _fits(
     entity: EntitySpan, sentence: str, sentence_start: int, analysis: QuestionAnalysis
 ) -> bool:
-    """An entity of an expected label that the question does not already name."""
+    """An entity of an expected label that the question does not already name, and not
+    the byline of a dateline ("(CNN) Legendary basketball player ...")."""
     if entity.label not in analysis.labels:
+        return False
+    before = sentence[: entity.start - sentence_start]
+    after = sentence[entity.end - sentence_start :]
+    if len(before) <= BYLINE_CHARS and before.endswith("(") and after.startswith(")"):
         return False
     words = sentence[entity.start - sentence_start : entity.end - sentence_start].lower().split()
     return not all(bare_word(w) in analysis.asked_words for w in words)

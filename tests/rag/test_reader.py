@@ -140,3 +140,42 @@ def test_a_passage_holding_no_word_of_the_question_gives_no_answer_whatever_its_
     assert off_topic.confidence == 0.0
     on_topic = similar.read("Why did the riders of Elmsby boycott the trams?", [passage()])
     assert on_topic.confidence > 0.0
+
+
+def reader_with(text: str, entities: tuple[EntitySpan, ...]) -> ExtractiveAnswerer:
+    """A reader whose one passage `text` has `entities` stored, as ingest would."""
+    spans = tuple(sentence_spans(text))
+    reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
+    return ExtractiveAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        QuestionAnalyzer(),
+        readings=lambda ids: {"c": reading},
+        embed_query=lambda q: np.zeros(8, dtype=np.float32),
+    )
+
+
+def find(text: str, entity: str, label: str) -> EntitySpan:
+    start = text.index(entity)
+    return EntitySpan(start, start + len(entity), label)
+
+
+def test_the_number_the_focus_noun_follows_is_the_short_answer() -> None:
+    text = "More than 40,000 staff from Network Rail and 13 train operators will strike."
+    entities = (find(text, "More than 40,000", "CARDINAL"), find(text, "13", "CARDINAL"))
+    question = "How many staff from the train operators will strike?"  # "13" is nearer "train"
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, entities).answer(question, [p])
+    assert answer.short_answer is not None
+    assert answer.short_answer.text == "More than 40,000 staff"
+
+
+def test_the_name_in_a_dateline_is_no_answer() -> None:
+    text = "(CNN) The Seattle Storm lost to the Aces on Tuesday in Sue Bird's final game."
+    cnn, storm = find(text, "CNN", "ORG"), find(text, "Seattle Storm", "ORG")
+    question = "Which team did Sue Bird play her final game for?"
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, (cnn, storm)).answer(question, [p])
+    assert answer.short_answer is not None and answer.short_answer.text == "Seattle Storm"
+    only_byline = reader_with(text, (cnn,)).answer(question, [p])
+    assert only_byline.short_answer is None
