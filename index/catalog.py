@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index.articles import Article
+from index.errors import store_failures
 from index.nlp import EntitySpan
 
 _SCHEMA = """
@@ -66,9 +67,13 @@ def chunk_id(article_id: str, content_hash: str, position: int) -> str:
     return f"{article_id}:{content_hash[:12]}:{position}"
 
 
+READ = "reading the catalog (SQLite)"  # what a failed read names
+
+
 class Catalog:
     """SQLite-backed record of articles and chunks. Opening it creates the file if needed."""
 
+    @store_failures("opening the catalog (SQLite)")
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -90,6 +95,7 @@ class Catalog:
         self._db.execute("COMMIT")
 
     # --- meta -------------------------------------------------------------------------
+    @store_failures(READ)
     def get_meta(self, key: str) -> object | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
@@ -100,6 +106,7 @@ class Catalog:
         )
 
     # --- generation -------------------------------------------------------------------
+    @store_failures(READ)
     def generation(self) -> int:
         """How many times what search sees has changed; a reader reloads when it moves.
 
@@ -115,12 +122,14 @@ class Catalog:
         )
 
     # --- articles ---------------------------------------------------------------------
+    @store_failures(READ)
     def article(self, article_id: str) -> Article | None:
         row = self._db.execute(
             "SELECT id, title, date, text, source, url FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
         return Article(*row) if row else None
 
+    @store_failures(READ)
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
         """The stored articles among `ids`, in one query."""
         wanted = sorted(set(ids))
@@ -192,6 +201,7 @@ class Catalog:
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM readings WHERE article_id = ?", (article_id,))
 
+    @store_failures(READ)
     def readings(self, ids: Sequence[str]) -> dict[str, ChunkReading]:
         """The stored `ChunkReading` of each of `ids` that has one (one query)."""
         marks = ",".join("?" * len(ids))
@@ -214,6 +224,7 @@ class Catalog:
         return found
 
     # --- chunks -----------------------------------------------------------------------
+    @store_failures(READ)
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         """The committed chunks among `ids`; ids of stale or orphaned chunks are absent."""
         found: dict[str, StoredChunk] = {}
@@ -248,18 +259,22 @@ class Catalog:
                 "DELETE FROM pending WHERE article_id = ?", [(i,) for i in article_ids]
             )
 
+    @store_failures(READ)
     def pending(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT article_id FROM pending")]
 
     # --- status -----------------------------------------------------------------------
+    @store_failures(READ)
     def is_empty(self) -> bool:
         return self._db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
 
+    @store_failures(READ)
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return int(articles), int(chunks)
 
+    @store_failures(READ)
     def date_range(self) -> tuple[str, str] | None:
         row = self._db.execute(
             "SELECT min(date), max(date) FROM articles WHERE date != ''"

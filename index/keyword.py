@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import store_failures
+
 logger = logging.getLogger(__name__)
 
 
@@ -133,6 +135,7 @@ class KeywordIndex:
         shutil.rmtree(old, ignore_errors=True)
         self._loaded = None
 
+    @store_failures("reading the keyword index (BM25 files)")
     def _load(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
         loaded = self._loaded  # one read: `build` may clear it meanwhile
         if loaded is None:

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from index.errors import store_failures
 from index.settings import StoreSettings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -146,6 +147,7 @@ class VectorStore:
         with self._users.using():
             self.collection.delete(where=where)
 
+    @store_failures("querying the vector store (Chroma)")
     def query(
         self, embedding: np.ndarray, top_k: int, since: int | None, until: int | None
     ) -> list[VectorHit]:
@@ -198,6 +200,7 @@ class VectorStore:
             for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
 
+    @store_failures("counting the vectors (Chroma)")
     def count(self) -> int:
         with self._users.using():
             return int(self.collection.count())

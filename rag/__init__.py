@@ -14,7 +14,14 @@ The public API::
 from index.ingest import IngestReport
 from index.loaders import Skipped
 from rag.assistant import Assistant, parse_date_arg
-from rag.errors import IndexBusyError, IndexMismatchError, InputError, NotReadyError, RagError
+from rag.errors import (
+    IndexBusyError,
+    IndexMismatchError,
+    InputError,
+    NotReadyError,
+    RagError,
+    StoreError,
+)
 from rag.settings import Settings
 from rag.types import Answer, ArticleView, Citation, Passage, Status, Turn
 
@@ -33,6 +40,7 @@ __all__ = [
     "Settings",
     "Skipped",
     "Status",
+    "StoreError",
     "Turn",
     "parse_date_arg",
 ]

@@ -212,12 +212,14 @@ class Assistant:
         k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)
         filters = DateFilter(parse_date_arg(since, "since"), parse_date_arg(until, "until"))
         if filters.since and filters.until and filters.since > filters.until:
-            raise InputError(f"since ({filters.since}) is after until ({filters.until})")
+            raise InputError(
+                f"since ({filters.since}) is after until ({filters.until})", field="since"
+            )
         turns = validate_history(history)
         if self.index.catalog.is_empty():
-            raise NotReadyError(
-                f"the index at {self.index.home} is empty: run `rag ingest PATH` first"
-            )
+            # No path in the message: it reaches HTTP clients, who have no use for the
+            # server's folders (`rag status` shows the home).
+            raise NotReadyError("the index is empty: run `rag ingest PATH` first")
         query = self.rewriter.rewrite(question, turns) if turns else question
         return self.retriever.retrieve(query, k, filters)
 
@@ -225,7 +227,7 @@ class Assistant:
     def article(self, article_id: str) -> ArticleView:
         article = self.index.article(article_id)
         if article is None:
-            raise InputError(f"no article with id {article_id!r}")
+            raise InputError(f"no article with id {article_id!r}", field="article_id")
         return ArticleView.from_article(article)
 
     def status(self) -> Status:
@@ -234,17 +236,33 @@ class Assistant:
 
 def validate_question(question: object) -> str:
     if not isinstance(question, str) or not question.strip():
-        raise InputError("question is empty")
+        raise InputError("question is empty", field="question")
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(
-            f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+            f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}",
+            field="question",
         )
+    if not is_text(question):
+        raise InputError(_NOT_TEXT.format(what="question"), field="question")
     return question.strip()
+
+
+_NOT_TEXT = "{what} holds an invalid character (a lone UTF-16 surrogate, not text)"
+
+
+def is_text(value: str) -> bool:
+    """False for a string holding a lone surrogate (JSON's `"\\ud800"`, or a command-line
+    argument that was not UTF-8): it cannot be encoded, so no model or store takes it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate_top_k(top_k: object) -> int:
     if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= MAX_TOP_K:
-        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k!r}")
+        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k!r}", field="top_k")
     return top_k
 
 
@@ -257,7 +275,7 @@ def parse_date_arg(value: date | str | None, name: str) -> date | None:
         return value
     iso = parse_date(str(value))
     if iso is None:
-        raise InputError(f"{name} must be a date like 2024-02-10, got {value!r}")
+        raise InputError(f"{name} must be a date like 2024-02-10, got {value!r}", field=name)
     return date.fromisoformat(iso)
 
 
@@ -269,6 +287,12 @@ def validate_history(history: Sequence[Turn | dict[str, str]]) -> list[Turn]:
         else:
             role, content = turn.role, turn.content
         if role not in ("user", "assistant") or not isinstance(content, str):
-            raise InputError(f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}")
+            raise InputError(
+                f"history[{i}] must be {{'role': 'user'|'assistant', 'content': str}}",
+                field=f"history[{i}]",
+            )
+        if not is_text(content):
+            what = f"history[{i}].content"
+            raise InputError(_NOT_TEXT.format(what=what), field=what)
         turns.append(Turn(role, content))
     return turns

@@ -6,6 +6,14 @@ from index.errors import (
     InputError,
     NotReadyError,
     RagError,
+    StoreError,
 )
 
-__all__ = ["IndexBusyError", "IndexMismatchError", "InputError", "NotReadyError", "RagError"]
+__all__ = [
+    "IndexBusyError",
+    "IndexMismatchError",
+    "InputError",
+    "NotReadyError",
+    "RagError",
+    "StoreError",
+]

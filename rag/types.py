@@ -1,16 +1,29 @@
 """The typed values `rag` hands out: `Passage`, `Citation`, `Answer`, `ArticleView`, `Status`.
 
 Whatever the retrievers and answerers use inside, this is all a caller (the CLI,
-the UI, the HTTP API, the evaluator, a user's code) ever sees.
+the UI, the HTTP API, the evaluator, a user's code) ever sees. A `source` here is
+`public_path` of the file's path: no absolute path of the machine that ingested it.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from index.articles import Article
 from index.store import IndexStatus, ResolvedChunk
+
+
+def public_path(path: str) -> str:
+    """`path` as it may be shown to anyone: a relative path as it was given to ingest
+    (`seeds/a1.txt`) is kept; an absolute one, or one climbing out with `..`, is
+    reduced to its last part (`/home/me/news/a1.txt` -> `a1.txt`), so that answers
+    served to others never reveal the server's folders. Article ids are unaffected."""
+    pure = PurePath(path)
+    if pure.is_absolute() or ".." in pure.parts:
+        return pure.name or path
+    return path
 
 
 @dataclass(frozen=True)
@@ -35,7 +48,7 @@ class Passage:
             article_id=article.id,
             title=article.title,
             date=article.date,
-            source=article.source,
+            source=public_path(article.source),
             text=resolved.text,
             start=resolved.chunk.start,
             end=resolved.chunk.end,
@@ -127,9 +140,8 @@ class ArticleView:
 
     @classmethod
     def from_article(cls, article: Article) -> ArticleView:
-        return cls(
-            article.id, article.title, article.date, article.source, article.url, article.text
-        )
+        source = public_path(article.source)
+        return cls(article.id, article.title, article.date, source, article.url, article.text)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
 
+_SOURCE = Field(
+    description="The article's file: the path as given to `rag ingest` when that was "
+    "relative (`seeds/a1.txt`), else only the file's name (`a1.txt`); never an absolute "
+    "path of the server."
+)
+
 # A question must contain something other than whitespace; saying so in the schema
 # keeps the schema and the server's checks in agreement.
 _NOT_BLANK = r"\S"
@@ -64,7 +70,7 @@ class CitationOut(BaseModel):
     article_id: str
     title: str
     date: str
-    source: str
+    source: str = _SOURCE
     quote: str
     start: int
     end: int
@@ -84,7 +90,7 @@ class PassageOut(BaseModel):
     article_id: str
     title: str
     date: str
-    source: str
+    source: str = _SOURCE
     text: str
     start: int
     end: int
@@ -117,7 +123,7 @@ class ArticleOut(BaseModel):
     id: str
     title: str
     date: str
-    source: str
+    source: str = _SOURCE
     url: str
     text: str
 
@@ -129,8 +135,10 @@ class StatusOut(BaseModel):
     date_to: str | None
     model: str
     chunk_tokens: int
-    store: str
-    home: str
+    store: str = Field(
+        description="The vector store: the Chroma server's URL, or `chroma` (embedded)."
+    )
+    home: str = Field(description="The index folder's name (not its path on the server).")
     problems: list[str] = Field(
         default_factory=list, description="disagreements between the catalog and the stores"
     )

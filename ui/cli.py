@@ -1,5 +1,7 @@
 """The `rag` command line. Heavy modules are imported inside the commands, so
-`rag --help` answers at once. Exit codes: 0 success, 2 bad input or usage, 1 failure.
+`rag --help` answers at once. Exit codes: 0 success, 2 bad input or usage, 1 failure
+(a failing store too). Every error is one line `rag: error: ...` on stderr;
+`RAG_DEBUG=1` shows the traceback of a failure.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from rag import Answer, Assistant, IngestReport, Settings
@@ -19,8 +21,15 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 HOME_HELP = "index folder (default: $RAG_HOME or .rag)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line like every other error of `rag`."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"rag: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rag", description="Question answering over a news archive, with exact citations."
     )
     parser.add_argument("--home", type=Path, help=HOME_HELP)
@@ -28,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # `--home` is also accepted after the command (`rag eval Q --home DIR`); SUPPRESS
     # keeps a value given before the command when it is not repeated after it.
-    home = argparse.ArgumentParser(add_help=False)
+    home = _Parser(add_help=False)
     home.add_argument("--home", type=Path, default=argparse.SUPPRESS, help=HOME_HELP)
 
     ingest = commands.add_parser(
@@ -78,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed: a code, in-process too
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -87,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from pydantic import ValidationError
 
-    from rag.errors import InputError, RagError
+    from rag.errors import InputError, RagError, StoreError
 
     try:
         settings = _settings(args)
@@ -96,8 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ValidationError) as exc:
         print(f"rag: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:  # Chroma, the disk, SQLite: the cause is in the traceback
+        if os.environ.get("RAG_DEBUG") == "1":
+            raise
+        print(f"rag: error: {_one_line(exc)} (RAG_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_FAILURE
     except RagError as exc:
-        print(f"rag: error: {exc}", file=sys.stderr)
+        print(f"rag: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)

@@ -6,7 +6,8 @@
 Every route goes through one gate (`_gated_route`) that checks the bearer key and the
 body size before the body is read, and turns every error into a JSON body of the
 OpenAI shape `{"error": {"message", "type", "param", "code"}}`: `InputError` and
-schema violations give 422 naming the field, an empty index gives 503, and no
+schema violations give 422 naming the field (`param`: `InputError.field`), an empty
+index or a failing store (`StoreError`: Chroma, disk, SQLite) gives 503, and no
 request ends in an unhandled exception. The router carries the gate itself, so it
 behaves the same whatever application it is mounted in.
 """
@@ -28,7 +29,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
-from rag import Assistant, InputError, NotReadyError, RagError, Settings
+from rag import Assistant, InputError, NotReadyError, RagError, Settings, StoreError
+from rag.types import public_path
 from ui.api_models import (
     ArticleOut,
     AskRequest,
@@ -46,14 +48,16 @@ from ui.openai_chat import completion, question_and_history, stream_events
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "newsrag"
-_FIELDS = {"question", "top_k", "since", "until", "history", "messages"}
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body could not be read (not UTF-8, ...)."},
     401: {"model": ErrorOut, "description": "Missing or wrong bearer key."},
     413: {"model": ErrorOut, "description": "Request body too large."},
     422: {"model": ErrorOut, "description": "Invalid request; the message names the field."},
-    503: {"model": ErrorOut, "description": "The index is empty or unusable."},
+    503: {
+        "model": ErrorOut,
+        "description": "The index is empty (not_ready_error) or its store failed (store_error).",
+    },
 }
 
 
@@ -176,7 +180,10 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     )
     def status() -> StatusOut:
         """What the index holds: articles, chunks, dates, model, store."""
-        return StatusOut.model_validate(assistant.status().to_dict())
+        data = assistant.status().to_dict()
+        # A client learns the index folder's name, not where it lies on the server.
+        data.update(home=public_path(data["home"]), store=public_path(data["store"]))
+        return StatusOut.model_validate(data)
 
     _not_found_in_json(router)
     return router
@@ -307,9 +314,12 @@ def _describe(exc: Exception) -> tuple[int, str, str, str | None]:
     if isinstance(exc, RequestValidationError):
         return _describe_validation(exc)
     if isinstance(exc, InputError):
-        return 422, str(exc), "invalid_request_error", _leading_field(str(exc))
+        return 422, str(exc), "invalid_request_error", exc.field
     if isinstance(exc, NotReadyError):
         return 503, str(exc), "not_ready_error", None
+    if isinstance(exc, StoreError):
+        log.error("request failed: %s", exc, exc_info=exc.__cause__)
+        return 503, str(exc), "store_error", None
     if isinstance(exc, RagError):
         log.error("request failed: %s", exc)
         return 503, str(exc), "server_error", None
@@ -342,9 +352,3 @@ def _field_name(loc: list[Any]) -> str:
         else:
             name += f".{part}" if name else str(part)
     return name
-
-
-def _leading_field(message: str) -> str | None:
-    """`rag` starts its input messages with the field: `top_k must be ...`."""
-    first = message.split(" ", 1)[0]
-    return first if first.split("[", 1)[0] in _FIELDS else None

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 from rag import Answer, InputError
+from rag.assistant import is_text
 from rag.settings import MAX_QUESTION_CHARS
 from ui.api_models import (
     AssistantMessage,
@@ -31,15 +32,22 @@ def question_and_history(messages: list[ChatMessage]) -> tuple[str, list[dict[st
     if messages[last].role != "user":
         raise InputError(
             f"messages[{last}].role must be 'user' (the last message is the question), "
-            f"got {messages[last].role!r}"
+            f"got {messages[last].role!r}",
+            field=f"messages[{last}].role",
         )
     question = messages[last].text()
     if not question.strip():
-        raise InputError(f"messages[{last}].content is empty")
+        raise InputError(f"messages[{last}].content is empty", field=f"messages[{last}].content")
+    if not is_text(question):
+        raise InputError(
+            f"messages[{last}].content holds an invalid character (a lone UTF-16 surrogate)",
+            field=f"messages[{last}].content",
+        )
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(
             f"messages[{last}].content is {len(question)} characters long; "
-            f"the limit is {MAX_QUESTION_CHARS}"
+            f"the limit is {MAX_QUESTION_CHARS}",
+            field=f"messages[{last}].content",
         )
     history = [
         {"role": m.role, "content": m.text()}

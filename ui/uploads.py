@@ -44,7 +44,7 @@ def add_uploads(
     report can speak of the user's names. Files of other types are refused up front.
     """
     if not uploads:
-        raise InputError("choose one or more .txt, .md or .jsonl files first")
+        raise InputError("choose one or more .txt, .md or .jsonl files first", field="files")
     folder = uploads_dir(assistant)
     folder.mkdir(parents=True, exist_ok=True)
     stored: list[Path] = []

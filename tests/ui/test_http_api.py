@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from rag import Assistant, Passage, RagError
+from rag import Assistant, InputError, Passage, RagError
 from tests.fakes import HashingEmbedder
 from tests.ui.http_support import QUESTION, LiveServer, assert_quotes_are_exact, make_app
 
@@ -149,6 +149,22 @@ def test_failures_inside_rag_become_json_errors(
     assert response.status_code == status
     assert response.json()["error"]["type"] == "server_error"
     assert "Traceback" not in response.text and "bug" not in response.text
+
+
+def test_an_input_error_names_its_field_whatever_its_message(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    settings = seeded_fake_assistant.settings
+    error = InputError("the filter names no known source", field="filters")
+    broken = Assistant(settings, embedder=HashingEmbedder(), retriever=BrokenRetriever(error))  # type: ignore[arg-type]
+    response = TestClient(make_app(broken, settings)).post("/v1/ask", json={"question": QUESTION})
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "message": "the filter names no known source",
+        "type": "invalid_request_error",
+        "param": "filters",
+        "code": None,
+    }
 
 
 # --- inside the served application -----------------------------------------------------------
