@@ -72,7 +72,7 @@ def ingest(
     if not files:
         shown = ", ".join(str(p) for p in paths)
         raise InputError(f"no article files (.txt, .md, .jsonl) found in {shown}")
-    loaded = load_articles(files)
+    loaded = load_articles(files, index.settings.ingest.max_article_bytes)
     report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
     with index.writer.held():
         report.recovered = _recover(index)
@@ -180,21 +180,23 @@ def _write(
     total = sum(len(item.spans) for item in planned)
     index.record_built_with()
     with tqdm(total=total, desc="embedding", unit="chunk", disable=None) as bar:
-        for batch in _batches(planned):
-            _write_batch(index, batch)
-            done = sum(len(item.spans) for item in batch)
-            report.chunks_embedded += done
-            bar.update(done)
+
+        def advance(chunks: int) -> None:
+            report.chunks_embedded += chunks
+            bar.update(chunks)
             if progress is not None:
                 progress(report.chunks_embedded, total)
 
+        for batch in _batches(planned):
+            _write_batch(index, batch, advance)
 
-def _write_batch(index: Index, batch: list[_Planned]) -> None:
+
+def _write_batch(index: Index, batch: list[_Planned], advance: Callable[[int], None]) -> None:
     catalog = index.catalog
     catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
     spans = [span for item in batch for span in item.spans]
     texts = [span.text for span in spans]
-    embeddings, readings = _embed_and_read(index, batch)
+    embeddings, readings = _embed_and_read(index, batch, advance)
     per_chunk = iter(readings)
     ids: list[str] = []
     metadatas: list[dict[str, str | int]] = []
@@ -227,13 +229,28 @@ def _write_batch(index: Index, batch: list[_Planned]) -> None:
     catalog.clear_pending(item.article.id for item in batch)
 
 
-def _embed_and_read(index: Index, batch: list[_Planned]) -> tuple[np.ndarray, list[ChunkReading]]:
+def _embed_and_read(
+    index: Index, batch: list[_Planned], advance: Callable[[int], None]
+) -> tuple[np.ndarray, list[ChunkReading]]:
     """Chunk vectors, and each chunk's `ChunkReading` (sentences, entities, sentence
-    vectors) with every span in article offsets."""
+    vectors) with every span in article offsets.
+
+    Embedded `BATCH_CHUNKS` chunks at a time, each slice reported to `advance`: a batch
+    is whole articles, so one long article would otherwise show no progress at all."""
     spans = [span for item in batch for span in item.spans]
     local = [[(s - span.start, e - span.start) for s, e in span.sentences] for span in spans]
-    embeddings, sentence_vectors = index.embedder.embed_chunks([s.text for s in spans], local)
     entities = _entities(index, batch)
+    slices: list[np.ndarray] = []
+    sentence_vectors: list[np.ndarray] = []
+    for start in range(0, len(spans), BATCH_CHUNKS):
+        part = spans[start : start + BATCH_CHUNKS]
+        vectors, sentences = index.embedder.embed_chunks(
+            [s.text for s in part], local[start : start + BATCH_CHUNKS]
+        )
+        slices.append(vectors)
+        sentence_vectors.extend(sentences)
+        advance(len(part))
+    embeddings = np.concatenate(slices) if slices else np.zeros((0, 0), dtype=np.float32)
     readings = [
         ChunkReading(
             span.sentences,

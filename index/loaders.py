@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.articles import Article, parse_date
+from index.settings import DEFAULT_MAX_ARTICLE_BYTES
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl")
-# One article's text, at most: a 50 MB article held 1.6 GB while it was cut and embedded
-# in one piece. A .jsonl file may be larger; each of its articles has the same limit.
-MAX_ARTICLE_CHARS = 10_000_000
+LIMIT_SETTING = "ingest.max_article_bytes"  # named in the skip message, so a user can raise it
 _DATE_LINE = re.compile(r"^\s*date\s*:?\s*(\S+)\s*$", re.IGNORECASE)
 _MD_TITLE = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$")
 
@@ -62,7 +61,15 @@ def _supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_SUFFIXES
 
 
-def load_articles(files: Iterable[Path]) -> LoadResult:
+def load_articles(
+    files: Iterable[Path], max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+) -> LoadResult:
+    """Read `files`; an article above `max_article_bytes` is skipped and reported.
+
+    A .txt/.md file over the limit is never read (a 50 MB article held 1.6 GB while it
+    was cut and embedded in one piece); a .jsonl file may be larger, and each of its
+    articles has the same limit.
+    """
     result = LoadResult()
     for path in files:
         result.files.append(path)
@@ -71,11 +78,12 @@ def load_articles(files: Iterable[Path]) -> LoadResult:
                 Skipped(str(path), f"unsupported file type {path.suffix or '(none)'!r}")
             )
             continue
-        text = _read_text(path, result)
+        jsonl = path.suffix.lower() == ".jsonl"
+        text = _read_text(path, result, None if jsonl else max_article_bytes)
         if text is None:
             continue
-        if path.suffix.lower() == ".jsonl":
-            result.articles.extend(_parse_jsonl(path, text, result))
+        if jsonl:
+            result.articles.extend(_parse_jsonl(path, text, result, max_article_bytes))
         else:
             article = _parse_plain(path, text, result)
             if article is not None:
@@ -89,8 +97,12 @@ def file_article_id(path: Path) -> str:
     return f"{path.stem}-{digest}"
 
 
-def _read_text(path: Path, result: LoadResult) -> str | None:
+def _read_text(path: Path, result: LoadResult, max_bytes: int | None) -> str | None:
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            result.skipped.append(Skipped(str(path), too_big(size, max_bytes)))
+            return None
         raw = path.read_bytes()
     except OSError as exc:  # unreadable (permissions, a vanished file): skip, keep going
         result.skipped.append(Skipped(str(path), f"cannot read: {exc.strerror or exc}"))
@@ -128,9 +140,6 @@ def _parse_plain(path: Path, text: str, result: LoadResult) -> Article | None:
     if not body:
         result.skipped.append(Skipped(str(path), "article has no text after its date line"))
         return None
-    if len(body) > MAX_ARTICLE_CHARS:
-        result.skipped.append(Skipped(str(path), _too_long(len(body))))
-        return None
     title = ""
     if path.suffix.lower() == ".md":
         title_match = _MD_TITLE.match(body.splitlines()[0])
@@ -138,7 +147,7 @@ def _parse_plain(path: Path, text: str, result: LoadResult) -> Article | None:
     return Article(id=file_article_id(path), title=title, date=date, text=body, source=str(path))
 
 
-def _parse_jsonl(path: Path, text: str, result: LoadResult) -> Iterator[Article]:
+def _parse_jsonl(path: Path, text: str, result: LoadResult, max_bytes: int) -> Iterator[Article]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -148,7 +157,7 @@ def _parse_jsonl(path: Path, text: str, result: LoadResult) -> Iterator[Article]
         except json.JSONDecodeError as exc:
             result.skipped.append(Skipped(where, f"malformed JSON: {exc.msg}"))
             continue
-        problem = _jsonl_problem(record)
+        problem = _jsonl_problem(record, max_bytes)
         if problem:
             result.skipped.append(Skipped(where, problem))
             continue
@@ -168,26 +177,35 @@ def _parse_jsonl(path: Path, text: str, result: LoadResult) -> Iterator[Article]
         )
 
 
-def _jsonl_problem(record: object) -> str | None:
+def _jsonl_problem(record: object, max_bytes: int) -> str | None:
     if not isinstance(record, dict):
         return "line is not a JSON object"
     if not str(record.get("id") or "").strip():
         return "missing 'id'"
     if not isinstance(record.get("text"), str) or not record["text"].strip():
         return "missing or empty 'text'"
-    if len(record["text"]) > MAX_ARTICLE_CHARS:
-        return _too_long(len(record["text"]))
     for key, value in record.items():
         if isinstance(value, str) and _has_lone_surrogate(value):
             return f"'{key}' holds an invalid character (a lone UTF-16 surrogate escape)"
+    size = len(record["text"].encode("utf-8"))
+    if size > max_bytes:
+        return too_big(size, max_bytes)
     return None
 
 
-def _too_long(chars: int) -> str:
+def too_big(size: int, limit: int) -> str:
+    """'52 MB is over the 5 MB limit (ingest.max_article_bytes): split it ...'."""
     return (
-        f"article is {chars:,} characters, above the {MAX_ARTICLE_CHARS:,}-character limit: "
+        f"{_size(size)} is over the {_size(limit)} limit ({LIMIT_SETTING}): "
         "split it into several articles"
     )
+
+
+def _size(count: int) -> str:
+    if count < 1_000_000:
+        return f"{count:,} bytes"
+    megabytes = f"{count / 1_000_000:.1f}".removesuffix(".0")
+    return f"{megabytes} MB"
 
 
 def _has_lone_surrogate(value: str) -> bool:

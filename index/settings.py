@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_SPACY_MODEL = "en_core_web_sm"
+DEFAULT_MAX_ARTICLE_BYTES = 5_000_000
 
 
 class EmbeddingSettings(BaseModel):
@@ -71,12 +72,27 @@ class StoreSettings(BaseModel):
     collection: str = Field("newsrag", description="Chroma collection name.")
 
 
+class IngestSettings(BaseModel):
+    """Limits on what one ingest reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_article_bytes: int = Field(
+        DEFAULT_MAX_ARTICLE_BYTES,
+        ge=1,
+        description="Largest article ingested, in bytes (a .txt/.md file, or the UTF-8 "
+        "text of one .jsonl article); a larger one is skipped and reported, not read into "
+        "memory. A 50 MB article took minutes and 1.6 GB in one piece.",
+    )
+
+
 class IndexSettings(BaseModel):
     """Everything `index.open_index` needs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     store: StoreSettings = StoreSettings()
+    ingest: IngestSettings = IngestSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     nlp: NlpSettings = NlpSettings()

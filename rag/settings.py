@@ -23,6 +23,7 @@ from index.settings import (
     ChunkingSettings,
     EmbeddingSettings,
     IndexSettings,
+    IngestSettings,
     NlpSettings,
     StoreSettings,
 )
@@ -172,6 +173,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     nlp: NlpSettings = NlpSettings()
+    ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
@@ -196,6 +198,7 @@ class Settings(BaseSettings):
     def index_settings(self) -> IndexSettings:
         return IndexSettings(
             store=StoreSettings(home=self.home, chroma_url=self.chroma_url),
+            ingest=self.ingest,
             embedding=self.embedding,
             chunking=self.chunking,
             nlp=self.nlp,

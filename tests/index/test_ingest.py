@@ -232,3 +232,36 @@ def test_ingest_summary_is_json_serialisable(corpus: Path, fake_assistant: Assis
     report = fake_assistant.ingest([corpus])
     assert json.loads(json.dumps(asdict(report)))["added"] == report.added
     assert report.chunks_embedded == len(catalog_ids(fake_assistant)) > 0
+
+
+def test_an_article_over_the_size_limit_is_skipped_and_the_rest_ingested(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_INGEST__MAX_ARTICLE_BYTES", "20000")
+    settings = Settings(home=tmp_path / "home")
+    big = article_file(corpus, "big.txt", "The Elmsby archive grew. " * 1000)  # 25 kB
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    report = assistant.ingest([corpus])
+    assert len(report.added) == 1  # the seed article; the ingest was not aborted
+    (skipped,) = report.skipped
+    assert skipped.source == str(big)
+    assert skipped.reason.startswith(f"{big.stat().st_size:,} bytes is over the 20,000 bytes limit")
+    assert "ingest.max_article_bytes" in skipped.reason
+    assert assistant.status().articles == 1
+
+
+def test_progress_moves_within_one_long_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("index.ingest.BATCH_CHUNKS", 4)
+    folder = tmp_path / "one"
+    folder.mkdir()
+    article_file(folder, "long.txt", " ".join(f"Sentence {i} about Elmsby." for i in range(90)))
+    settings = Settings(home=tmp_path / "home", chunking={"chunk_tokens": 32, "overlap_tokens": 0})
+    calls: list[tuple[int, int]] = []
+    report = Assistant(settings, embedder=HashingEmbedder()).ingest(
+        [folder], progress=lambda done, total: calls.append((done, total))
+    )
+    total = report.chunks_embedded
+    assert total > 8  # one article, one batch, many chunks
+    assert calls == [(min(done, total), total) for done in range(4, total + 4, 4)]

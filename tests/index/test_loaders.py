@@ -89,17 +89,39 @@ def test_upper_case_suffixes_are_found_and_read(tmp_path: Path) -> None:
     assert sorted(a.title for a in result.articles) == ["", "Loud title"]
 
 
-def test_an_article_above_the_size_limit_is_skipped_with_advice(
+def test_an_article_above_the_size_limit_is_skipped_unread_with_the_setting_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("index.loaders.MAX_ARTICLE_CHARS", 100)
-    long_text = write(tmp_path / "long.txt", "date 2024-02-10\n" + "word " * 40)
+    big = write(tmp_path / "big.txt", "date 2024-02-10\n" + "word " * 40)
+    fits = write(tmp_path / "fits.txt", "date 2024-02-10\nShort.")
     lines = write(
         tmp_path / "lines.jsonl",
         '{"id": "big", "text": "' + "word " * 40 + '"}\n{"id": "small", "text": "Short."}\n',
     )
-    result = load_articles([long_text, lines])
-    assert [a.id for a in result.articles] == ["small"]
+    real_read = Path.read_bytes
+    read: list[str] = []
+
+    def read_bytes(path: Path) -> bytes:
+        read.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = load_articles([big, fits, lines], max_article_bytes=100)
+    assert sorted(Path(a.source).name for a in result.articles) == ["fits.txt", "lines.jsonl"]
+    assert [a.text for a in result.articles] == ["Short.", "Short."]
+    assert "big.txt" not in read  # never read into memory
     reasons = {s.source: s.reason for s in result.skipped}
-    assert "above the 100-character limit: split it" in reasons[str(long_text)]
-    assert "above the 100-character limit" in reasons[f"{lines}:1"]
+    assert reasons[str(big)] == (
+        "216 bytes is over the 100 bytes limit (ingest.max_article_bytes): "
+        "split it into several articles"
+    )
+    assert reasons[f"{lines}:1"].startswith("200 bytes is over the 100 bytes limit")
+
+
+def test_the_default_limit_is_5_mb_and_reads_in_megabytes(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as out:
+        out.write(b"date 2024-02-10\n")
+        out.truncate(5_200_000)  # sparse: a 5.2 MB file without writing 5 MB
+    (skipped,) = load_articles([big]).skipped
+    assert skipped.reason.startswith("5.2 MB is over the 5 MB limit (ingest.max_article_bytes)")
