@@ -1,13 +1,11 @@
-"""Ingest keeps the index in step with the files: idempotent, incremental, crash-safe."""
+"""Ingest keeps the index in step with the files: idempotent, incremental, crash-safe.
+
+A SIGKILL at each write step, and at seeded random ones, is in `test_faults.py`.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -182,48 +180,6 @@ def test_an_interrupted_ingest_leaves_an_answering_index_and_the_next_completes(
     assert len(report.added) == 401 - committed
     assert reopened.status().articles == 401
     assert chroma_ids(reopened) == catalog_ids(reopened), "no duplicate or orphan chunks"
-
-
-KILL_SCRIPT = """
-import sys, time
-from pathlib import Path
-sys.path.insert(0, {root!r})
-from tests.fakes import HashingEmbedder
-from rag import Assistant, Settings
-
-class Slow(HashingEmbedder):
-    def embed_documents(self, texts):
-        time.sleep(0.05)
-        return super().embed_documents(texts)
-
-Assistant(Settings(home=Path({home!r})), embedder=Slow()).ingest(
-    [Path({corpus!r})], progress=lambda done, total: print(done, flush=True)
-)
-"""
-
-
-def test_kill_9_during_ingest_leaves_a_consistent_index(corpus: Path, settings: Settings) -> None:
-    many_articles(corpus, 300)
-    root = str(Path(__file__).resolve().parents[2])
-    script = KILL_SCRIPT.format(root=root, home=str(settings.home), corpus=str(corpus))
-    process = subprocess.Popen(
-        [sys.executable, "-c", script],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": root},
-    )
-    assert process.stdout is not None
-    for _ in range(2):  # wait until two batches are committed, then kill without warning
-        assert process.stdout.readline(), "ingest ended before it could be killed"
-    time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-
-    assistant = Assistant(settings, embedder=HashingEmbedder())
-    assert assistant.ask("What does article 5 talk about?").passages
-    assistant.ingest([corpus])
-    assert assistant.status().articles == 301
-    assert chroma_ids(assistant) == catalog_ids(assistant)
 
 
 def test_ingest_summary_is_json_serialisable(corpus: Path, fake_assistant: Assistant) -> None:

@@ -1,4 +1,10 @@
-"""One writer per index: a second one fails at once and names the holder."""
+"""One writer per index: a second one fails at once and names the holder; readers go on.
+
+Two `rag ingest` processes on one home: the second exits 1 with "the index at ... is
+being updated by process N", touches nothing (the first's writes in flight are not
+"recovered"), and its rerun after the first is done finds nothing left to do; the index
+then equals a clean build. A reader in another process answers throughout.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from index.catalog import Catalog
 from index.writer import WriterLock
 from rag import Assistant, IndexBusyError, Settings
 from tests.fakes import HashingEmbedder
+from tests.index import faults
 
 
 def test_a_second_writer_is_refused_with_the_holders_pid_and_changes_nothing(
@@ -29,3 +37,72 @@ def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
     lock = WriterLock(tmp_path)
     with lock.held(), lock.held():
         assert (tmp_path / "write.pid").read_text() == str(os.getpid())
+
+
+def _rag(world: faults.World, home: Path, *paths: Path) -> list[str]:
+    return ["ingest", *(str(p) for p in paths or (world.corpus,)), "--home", str(home)]
+
+
+def _run(world: faults.World, home: Path, base: Path) -> tuple[int, str, str]:
+    with faults.Command.start(_rag(world, home), base) as command:
+        return command.result()
+
+
+def test_two_rag_ingests_at_once_the_second_is_refused_and_no_work_is_lost(
+    tmp_path: Path,
+) -> None:
+    world = faults.make_world(tmp_path / "world", templates=False)
+    home = tmp_path / "home"
+    # The first holds with one batch committed and the next one's vectors written: its
+    # intents are in flight, which a second writer's recovery must not take for a dead one's.
+    with faults.Command.start(
+        _rag(world, home), tmp_path / "first", hold=faults.Fault("vectors.upsert", 2, "after")
+    ) as first:
+        pid = first.wait_until_held()
+        in_flight = Catalog(home / "catalog.sqlite").pending()
+        assert in_flight
+
+        code, _, err = _run(world, home, tmp_path / "second")
+        assert code == 1
+        assert f"is being updated by process {pid}; wait for it to finish" in err
+        assert Catalog(home / "catalog.sqlite").pending() == in_flight  # its work left alone
+
+        first.release()
+        code, out, err = first.result()
+    assert code == 0, err
+    assert out.startswith(f"added {len(faults.ARTICLES)}, updated 0")
+    code, out, _ = _run(world, home, tmp_path / "again")
+    assert code == 0 and out.startswith(f"added 0, updated 0, unchanged {len(faults.ARTICLES)}")
+
+    clean = faults.clean_snapshot(world, tmp_path / "clean")
+    after = faults.assistant(home)
+    assert faults.differences(clean, faults.snapshot(after)) == []
+
+
+def test_a_reader_keeps_answering_while_another_process_ingests(tmp_path: Path) -> None:
+    world = faults.make_world(tmp_path / "world", templates=False)
+    home = tmp_path / "home"
+    reader = faults.assistant(home)
+    reader.ingest([world.corpus])
+    before = reader.ask(faults.QUESTIONS[0])
+    assert before.citations
+    ferry = "How many passengers does the Norwick ferry carry?"
+
+    with faults.Command.start(
+        _rag(world, home, world.upload.parent),
+        tmp_path / "writer",
+        hold=faults.Fault("vectors.upsert", 1, "after"),  # its vectors written, uncommitted
+    ) as writer:
+        writer.wait_until_held()
+        during = reader.ask(faults.QUESTIONS[0])
+        assert during.text == before.text and during.citations == before.citations
+        assert all("passengers" not in p.text for p in reader.search(ferry))
+        writer.release()
+        code, _, err = writer.result()
+    assert code == 0, err
+    after = reader.ask(ferry)  # the reader follows the other process's ingest
+    assert any("two hundred passengers" in c.quote for c in after.citations)
+    spans = [(c.article_id, c.start, c.end) for c in before.citations]
+    assert [(c.article_id, c.start, c.end) for c in reader.ask(faults.QUESTIONS[0]).citations] == (
+        spans  # (their scores move a little: the corpus grew)
+    )

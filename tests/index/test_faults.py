@@ -1,0 +1,76 @@
+"""Ingest, rebuild, delete and upload killed at 20 points: every rerun equals a clean build.
+
+Ten points are named steps (vectors written but the catalog not committed, the
+catalog committed but old vectors not deleted, mid-reset, mid-delete, mid keyword
+save, ...); ten are write steps drawn by a seeded RNG. Each kill is a SIGKILL in a
+child process at that step (see `tests/index/faults.py`); `bench/bench_faults.py`
+tallies the same points into `bench/results/faults.json`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.index import faults
+
+RANDOM = 10
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> faults.World:
+    return faults.make_world(tmp_path_factory.mktemp("fault-world"))
+
+
+@pytest.fixture(scope="module")
+def clean(
+    world: faults.World, tmp_path_factory: pytest.TempPathFactory
+) -> dict[faults.Operation, faults.Snapshot]:
+    return faults.clean_snapshots(world, tmp_path_factory.mktemp("fault-clean"))
+
+
+@pytest.fixture(scope="module")
+def random_points(
+    world: faults.World, tmp_path_factory: pytest.TempPathFactory
+) -> list[faults.Point]:
+    steps = faults.count_steps(world, tmp_path_factory.mktemp("fault-count"))
+    return faults.random_points(steps, RANDOM)
+
+
+def check(outcome: faults.Outcome) -> None:
+    assert outcome.interrupted, f"the fault never fired: {outcome.point}"
+    assert outcome.differences == [], outcome.point.name
+    assert outcome.recovered == outcome.pending
+    if outcome.point.must_recover:
+        assert outcome.pending > 0, "the killed write left no intent to recover from"
+
+
+def test_the_clean_builds_answer_with_citations(
+    clean: dict[faults.Operation, faults.Snapshot],
+) -> None:
+    """The comparison means something: each question is answered with a citation."""
+    for snapshot in clean.values():
+        assert all(cited for _, cited in snapshot.answers)
+        assert all(snapshot.keyword_hits) and snapshot.vectors and not snapshot.problems
+
+
+@pytest.mark.parametrize("point", faults.INJECTED, ids=[p.name for p in faults.INJECTED])
+def test_a_kill_at_a_named_step_reruns_to_a_clean_build(
+    point: faults.Point,
+    world: faults.World,
+    clean: dict[faults.Operation, faults.Snapshot],
+    tmp_path: Path,
+) -> None:
+    check(faults.run_point(point, world, clean, tmp_path / "home"))
+
+
+@pytest.mark.parametrize("number", range(RANDOM))
+def test_a_kill_at_a_random_write_step_reruns_to_a_clean_build(
+    number: int,
+    random_points: list[faults.Point],
+    world: faults.World,
+    clean: dict[faults.Operation, faults.Snapshot],
+    tmp_path: Path,
+) -> None:
+    check(faults.run_point(random_points[number], world, clean, tmp_path / "home"))
