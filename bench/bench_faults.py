@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from tests.index import faults  # noqa: E402
+from tests.index import clean_build, faults  # noqa: E402
 
 
 def main() -> int:
@@ -40,8 +40,8 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        world = faults.make_world(root / "world")
-        clean = faults.clean_snapshots(world, root)
+        world = clean_build.make_world(root / "world")
+        clean = clean_build.clean_snapshots(world, root)
         steps = faults.count_steps(world, root)
         points = [*faults.INJECTED, *faults.random_points(steps, args.random, args.seed)]
         rows: list[dict[str, Any]] = []
@@ -68,7 +68,7 @@ def main() -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python bench/bench_faults.py",
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        "corpus": f"{len(faults.ARTICLES)} articles (+1 updated, +1 deleted, +1 uploaded)",
+        "corpus": f"{len(clean_build.ARTICLES)} articles (+1 updated, +1 deleted, +1 uploaded)",
         "write_steps_per_operation": steps,
         "seed": args.seed,
         "points_tried": len(rows),

@@ -13,26 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.index import faults
+from tests.index import clean_build, faults
 
 RANDOM = 10
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> faults.World:
-    return faults.make_world(tmp_path_factory.mktemp("fault-world"))
+def world(tmp_path_factory: pytest.TempPathFactory) -> clean_build.World:
+    return clean_build.make_world(tmp_path_factory.mktemp("fault-world"))
 
 
 @pytest.fixture(scope="module")
 def clean(
-    world: faults.World, tmp_path_factory: pytest.TempPathFactory
-) -> dict[faults.Operation, faults.Snapshot]:
-    return faults.clean_snapshots(world, tmp_path_factory.mktemp("fault-clean"))
+    world: clean_build.World, tmp_path_factory: pytest.TempPathFactory
+) -> dict[clean_build.Operation, clean_build.Snapshot]:
+    return clean_build.clean_snapshots(world, tmp_path_factory.mktemp("fault-clean"))
 
 
 @pytest.fixture(scope="module")
 def random_points(
-    world: faults.World, tmp_path_factory: pytest.TempPathFactory
+    world: clean_build.World, tmp_path_factory: pytest.TempPathFactory
 ) -> list[faults.Point]:
     steps = faults.count_steps(world, tmp_path_factory.mktemp("fault-count"))
     return faults.random_points(steps, RANDOM)
@@ -47,7 +47,7 @@ def check(outcome: faults.Outcome) -> None:
 
 
 def test_the_clean_builds_answer_with_citations(
-    clean: dict[faults.Operation, faults.Snapshot],
+    clean: dict[clean_build.Operation, clean_build.Snapshot],
 ) -> None:
     """The comparison means something: each question is answered with a citation."""
     for snapshot in clean.values():
@@ -58,8 +58,8 @@ def test_the_clean_builds_answer_with_citations(
 @pytest.mark.parametrize("point", faults.INJECTED, ids=[p.name for p in faults.INJECTED])
 def test_a_kill_at_a_named_step_reruns_to_a_clean_build(
     point: faults.Point,
-    world: faults.World,
-    clean: dict[faults.Operation, faults.Snapshot],
+    world: clean_build.World,
+    clean: dict[clean_build.Operation, clean_build.Snapshot],
     tmp_path: Path,
 ) -> None:
     check(faults.run_point(point, world, clean, tmp_path / "home"))
@@ -69,8 +69,8 @@ def test_a_kill_at_a_named_step_reruns_to_a_clean_build(
 def test_a_kill_at_a_random_write_step_reruns_to_a_clean_build(
     number: int,
     random_points: list[faults.Point],
-    world: faults.World,
-    clean: dict[faults.Operation, faults.Snapshot],
+    world: clean_build.World,
+    clean: dict[clean_build.Operation, clean_build.Snapshot],
     tmp_path: Path,
 ) -> None:
     check(faults.run_point(random_points[number], world, clean, tmp_path / "home"))
