@@ -66,12 +66,7 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Bring `index` in step with the articles under `paths` (files or folders)."""
-    files, missing = find_article_files(paths)
-    if missing:
-        raise InputError(f"path does not exist: {missing[0].source}")
-    if not files:
-        shown = ", ".join(str(p) for p in paths)
-        raise InputError(f"no article files (.txt, .md, .jsonl) found in {shown}")
+    files = article_files(paths)
     loaded = load_articles(files, index.settings.ingest.max_article_bytes)
     report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
     with index.writer.held():
@@ -88,6 +83,17 @@ def ingest(
                 index.catalog.set_meta("keyword_stale", False)
                 index.catalog.bump_generation()  # readers elsewhere reload the new BM25
     return report
+
+
+def article_files(paths: Sequence[Path]) -> list[Path]:
+    """The article files under `paths`; `InputError` if a path is missing or holds none."""
+    files, missing = find_article_files(paths)
+    if missing:
+        raise InputError(f"path does not exist: {missing[0].source}")
+    if not files:
+        shown = ", ".join(str(p) for p in paths)
+        raise InputError(f"no article files (.txt, .md, .jsonl) found in {shown}")
+    return files
 
 
 def _recover(index: Index) -> int:

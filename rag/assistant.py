@@ -18,7 +18,7 @@ from pathlib import Path
 
 from index.articles import parse_date
 from index.embedding import Embedder
-from index.ingest import IngestReport, Progress, ingest
+from index.ingest import IngestReport, Progress, article_files, ingest
 from index.store import Index, open_index
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.question import QuestionAnalyzer
@@ -155,16 +155,22 @@ class Assistant:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Bring the index in step with the articles under `paths`; see `IngestReport`."""
+        files = [Path(p) for p in paths]
         with self._write_lock:
-            if rebuild:
+            if not rebuild:
+                return ingest(self.index, files, prune=prune, progress=progress)
+            article_files(files)  # a mistyped path must not empty the index first
+            index = Index(self.settings.index_settings(), self._embedder, verify=False)
+            # One writer session from the reset to the end of the ingest, so that no other
+            # writer slips in between (the lock is re-entrant for its holder).
+            with index.writer.held():
                 # Under the composition lock, so that no question meets the old retriever
                 # and answerer: they hold the old index, whose vectors are dropped.
                 with self._compose_lock:
-                    self._index = open_index(
-                        self.settings.index_settings(), self._embedder, rebuild=True
-                    )
+                    index.reset()
+                    self._index = index
                     self._retriever = self._answerer = self._rewriter = None
-            return ingest(self.index, [Path(p) for p in paths], prune=prune, progress=progress)
+                return ingest(index, files, prune=prune, progress=progress)
 
     # --- ask --------------------------------------------------------------------------
     def ask(

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from rag import Assistant
+import pytest
+
+import rag.assistant
+from index.writer import WriterLock
+from rag import Assistant, IndexBusyError, InputError
 
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
 
@@ -45,3 +50,37 @@ def test_rebuilding_twice_then_asking_again(fake_assistant: Assistant, corpus: P
 
     again = fake_assistant.ask(QUESTION)
     assert again.citations == first.citations and again.text == first.text
+
+
+def test_no_other_writer_gets_in_between_the_reset_and_the_ingest_of_a_rebuild(
+    fake_assistant: Assistant, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_assistant.ingest([corpus])
+    real_ingest = rag.assistant.ingest
+    tried: list[str] = []
+
+    def another_writer_first(*args: Any, **kwargs: Any) -> Any:
+        """Another writer tries its luck the moment the reset is done."""
+        try:
+            with WriterLock(Path(fake_assistant.settings.home)).held():  # its own handle
+                tried.append("got in")
+        except IndexBusyError:
+            tried.append("refused")
+        return real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(rag.assistant, "ingest", another_writer_first)
+    report = fake_assistant.ingest([corpus], rebuild=True)
+
+    assert tried == ["refused"]
+    assert len(report.added) == 1
+    assert "85 targets" in cited(fake_assistant)
+
+
+def test_a_rebuild_of_a_missing_path_leaves_the_index_as_it_was(
+    fake_assistant: Assistant, corpus: Path
+) -> None:
+    fake_assistant.ingest([corpus])
+    with pytest.raises(InputError, match="path does not exist"):
+        fake_assistant.ingest([corpus / "typo"], rebuild=True)
+    assert fake_assistant.status().articles == 1
+    assert "85 targets" in cited(fake_assistant)
