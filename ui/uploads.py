@@ -4,14 +4,18 @@ Only the base name of an upload is kept, reduced to safe characters, so nothing 
 user sends chooses where a file lands: everything goes to `<home>/uploads/`. A name
 already taken by other content gets its content's hash (`notes-1a2b3c4d.txt`): two
 different uploads named alike are two articles, never one replacing the other.
+A file is copied under a name the loader skips (`.notes.txt.x1y2.part`) and renamed
+into place, so a kill mid-copy leaves no truncated article to be ingested.
 """
 
 from __future__ import annotations
 
 import filecmp
 import hashlib
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -60,7 +64,7 @@ def add_uploads(
             continue
         target = _free_target(folder / name, temp)
         if not target.exists():
-            shutil.copyfile(temp, target)
+            _copy_into_place(temp, target)
         stored.append(target)
         names[str(target)] = original
     report = assistant.ingest(stored, progress=progress) if stored else IngestReport()
@@ -74,3 +78,16 @@ def _free_target(wanted: Path, upload: Path) -> Path:
         return wanted
     digest = hashlib.sha256(upload.read_bytes()).hexdigest()[:8]
     return wanted.with_name(f"{wanted.stem}-{digest}{wanted.suffix}")
+
+
+def _copy_into_place(upload: Path, target: Path) -> None:
+    """Copy to a temporary name in `target`'s folder, then rename it to `target`."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)
+    partial = Path(name)
+    try:
+        shutil.copyfile(upload, partial)
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
