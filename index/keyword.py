@@ -127,13 +127,27 @@ class KeywordIndex:
         (tmp / "doc_freq.json").write_text(json.dumps(doc_freq))
         np.save(tmp / "dates.npy", np.asarray(dates, dtype=np.int64))
         # Swap folders so a reader (or a kill) sees the old index or the new, never half.
-        old = self._folder.with_name(self._folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
+        # Between the two renames readers use the old one (`_saved`), so it is deleted
+        # only while the folder exists: after a kill there, it is the last complete index.
+        old = self._old
         if self._folder.exists():
+            shutil.rmtree(old, ignore_errors=True)
             self._folder.rename(old)
         tmp.rename(self._folder)
         shutil.rmtree(old, ignore_errors=True)
         self._loaded = None
+
+    @property
+    def _old(self) -> Path:
+        return self._folder.with_name(self._folder.name + ".old")
+
+    def _saved(self) -> Path | None:
+        """The folder of the saved index: its own, or the previous index's while a build
+        is (or was killed) between the two renames of its swap; None if there is none."""
+        for folder in (self._folder, self._old):
+            if (folder / "ids.json").exists():
+                return folder
+        return None
 
     @store_failures("reading the keyword index (BM25 files)")
     def _load(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
@@ -154,26 +168,27 @@ class KeywordIndex:
         folder mid-read (a new folder is a new inode), so read again if it did."""
         for _ in range(3):
             try:
-                before = self._folder.stat().st_ino
-                loaded = self._read_files()
-                if self._folder.stat().st_ino == before:
+                folder = self._saved() or self._folder
+                before = folder.stat().st_ino
+                loaded = self._read_files(folder)
+                if self._saved() == folder and folder.stat().st_ino == before:
                     return loaded
-            except FileNotFoundError:  # between the two renames of the swap
+            except FileNotFoundError:  # a swap moved or removed the folder meanwhile
                 pass
-        return self._read_files()
+        return self._read_files(self._saved() or self._folder)
 
-    def _read_files(self) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
+    def _read_files(self, folder: Path) -> tuple[Any, list[str], np.ndarray, dict[str, int]]:
         import bm25s
 
-        ids = json.loads((self._folder / "ids.json").read_text())
-        doc_freq = json.loads((self._folder / "doc_freq.json").read_text())
-        dates = np.load(self._folder / "dates.npy")
-        retriever = bm25s.BM25.load(str(self._folder / "bm25")) if ids else None
+        ids = json.loads((folder / "ids.json").read_text())
+        doc_freq = json.loads((folder / "doc_freq.json").read_text())
+        dates = np.load(folder / "dates.npy")
+        retriever = bm25s.BM25.load(str(folder / "bm25")) if ids else None
         return (retriever, ids, dates, doc_freq)
 
     @property
     def exists(self) -> bool:
-        return (self._folder / "ids.json").exists()
+        return self._saved() is not None
 
     def search(
         self, query: str, top_k: int, since: int | None = None, until: int | None = None

@@ -9,6 +9,7 @@ tallies the same points into `bench/results/faults.json`.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,22 @@ def test_a_kill_at_a_random_write_step_reruns_to_a_clean_build(
     tmp_path: Path,
 ) -> None:
     check(faults.run_point(random_points[number], world, clean, tmp_path / "home"))
+
+
+def test_readers_keep_the_old_keyword_index_after_a_kill_between_its_two_renames(
+    world: clean_build.World, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(world.template("update"), home)
+    fault = faults.Fault("keyword.swap", 1, "after")  # bm25 -> bm25.old done, new not in
+    assert faults.run_child("update", home, world, fault) is None
+    assert not (home / "bm25").exists() and (home / "bm25.tmp").exists()
+
+    reader = clean_build.assistant(home)
+    try:
+        for query in ("bridge", "hospital wing donors"):  # articles the update left alone
+            hits = reader.index.keyword_search(query, 10)
+            assert reader.index.resolve([h.chunk_id for h in hits]), query
+        assert not reader.ask(clean_build.QUESTIONS[0]).abstained
+    finally:
+        clean_build.close(reader)
