@@ -115,7 +115,21 @@ class AnswerSettings(BaseModel):
     mode: Literal["extractive", "llm"] = Field(
         "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
     )
-    max_sentences: int = Field(2, ge=1, le=3, description="Sentences in an extractive answer.")
+    max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
+    sure_sentences: int = Field(
+        2,
+        ge=1,
+        le=3,
+        description="Sentences quoted whatever their score (when the passages hold that "
+        "many); the ones after them only when they score within `runner_up_margin` of the "
+        "best, as close evidence when the reader cannot tell which sentence answers.",
+    )
+    runner_up_margin: float = Field(
+        1.0,
+        ge=0.0,
+        description="How far below the best sentence's score (z) a sentence past "
+        "`sure_sentences` may be and still be quoted.",
+    )
     min_confidence: float = Field(
         0.1,
         ge=0.0,

@@ -297,8 +297,9 @@ class ExtractiveAnswerer:
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence, the one before it when it opens by pointing back ("This is
-        why…"), close runners-up (its neighbours first), then the next best, up to
-        `max_sentences`; best first, after the sentence it points back to."""
+        why…"), close runners-up (its neighbours first), then the next best up to
+        `sure_sentences` and, past them, those within `runner_up_margin` of the best, up
+        to `max_sentences`; best first, after the sentence it points back to."""
         best = ranked[0]
         context: list[Candidate] = []
         if _points_back(best.text):
@@ -319,9 +320,16 @@ class ExtractiveAnswerer:
             if (adjacent and other.z >= best.z - 1.0) or other.z >= best.z - 0.25:
                 chosen.append(other)
         # The rest of the room goes to the next best sentences: a second piece of evidence
-        # holds the answer about as often as the best one misses it (eval/results).
-        room = self._settings.max_sentences - len(chosen)
-        return chosen + [c for c in ranked[1:] if c not in chosen][:room]
+        # holds the answer about as often as the best one misses it (eval/results); past
+        # `sure_sentences`, only while they score close to the best.
+        for other in (c for c in ranked[1:] if c not in chosen):
+            if len(chosen) >= self._settings.max_sentences or (
+                len(chosen) >= self._settings.sure_sentences
+                and other.z < best.z - self._settings.runner_up_margin
+            ):
+                break
+            chosen.append(other)
+        return chosen
 
     def _short_answer(self, best: Candidate, analysis: QuestionAnalysis) -> ShortAnswer | None:
         """The entity of the expected type in the best sentence nearest the words it shares

@@ -15,6 +15,7 @@ from rag import Passage
 from rag.answer import ExtractiveAnswerer
 from rag.answer.extractive import answer_features
 from rag.answer.question import QuestionAnalyzer
+from rag.settings import AnswerSettings
 
 TEXT = (
     "The council met on Monday. Bus fares rose twice last year. "
@@ -85,8 +86,26 @@ def test_an_article_inside_a_name_is_no_evidence_that_the_passage_holds_it() -> 
 
 def test_the_answer_quotes_the_next_best_sentence_as_well_when_there_is_room() -> None:
     answer = reader().answer("How did the council meet on Monday?", [passage()])
-    assert len(answer.citations) == 2  # max_sentences, although the runner-up scores far lower
+    assert len(answer.citations) == 2  # sure_sentences, although the runner-up scores far lower
     assert answer.citations[0].quote == "The council met on Monday."
+
+
+def test_a_third_sentence_is_quoted_only_within_the_runner_up_margin_of_the_best() -> None:
+    question = "How did the council meet on Monday?"
+
+    def quoted(margin: float) -> int:
+        settings = AnswerSettings(runner_up_margin=margin)
+        answerer = ExtractiveAnswerer(
+            Analyzer(),
+            lambda term: 1.0,
+            QuestionAnalyzer(),
+            readings=lambda ids: {},
+            embed_query=lambda text: np.zeros(8, dtype=np.float32),
+            settings=settings,
+        )
+        return len(answerer.answer(question, [passage()]).citations)
+
+    assert quoted(0.0) == 2 and quoted(100.0) == 3
 
 
 def test_the_short_answer_comes_from_the_best_quoted_sentence_that_holds_the_fact() -> None:
