@@ -29,12 +29,12 @@ class Question:
 def load_questions(path: Path, limit: int | None = None) -> list[Question]:
     """The questions of `path`, in file order; the first `limit` when given."""
     if limit is not None and limit < 1:
-        raise InputError(f"--limit must be at least 1, got {limit}")
+        raise InputError(f"--limit must be at least 1, got {limit}", field="limit")
     if not path.is_file():
-        raise InputError(f"question file not found: {path}")
+        raise InputError(f"question file not found: {path}", field="questions")
     questions: list[Question] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -44,14 +44,26 @@ def load_questions(path: Path, limit: int | None = None) -> list[Question]:
             raise InputError(f"{where}: malformed JSON: {exc.msg}") from None
         question = parse_question(record, where)
         if question.id in seen:
-            raise InputError(f"{where}: duplicate question id {question.id!r}")
+            raise InputError(f"{where}: duplicate question id {question.id!r}", field="id")
         seen.add(question.id)
         questions.append(question)
         if limit is not None and len(questions) >= limit:
             break
     if not questions:
-        raise InputError(f"no questions in {path}")
+        raise InputError(f"no questions in {path}", field="questions")
     return questions
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+            field="questions",
+        ) from None
 
 
 def parse_question(record: object, where: str) -> Question:
@@ -59,15 +71,24 @@ def parse_question(record: object, where: str) -> Question:
         raise InputError(f"{where}: a question must be a JSON object")
     text, answers = record.get("question"), record.get("answers")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"{where}: missing 'question'")
+        raise InputError(f"{where}: missing 'question'", field="question")
     if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-        raise InputError(f"{where}: 'answers' must be a list of strings ([] = unanswerable)")
+        raise InputError(
+            f"{where}: 'answers' must be a list of strings ([] = unanswerable)", field="answers"
+        )
     history = record.get("history") or []
     if not isinstance(history, list) or not all(
         isinstance(t, dict) and t.get("role") in ("user", "assistant") for t in history
     ):
-        raise InputError(f"{where}: 'history' must be a list of {{role, content}} turns")
-    day = parse_date_arg(str(record["date"]), f"{where}: 'date'") if record.get("date") else None
+        raise InputError(
+            f"{where}: 'history' must be a list of {{role, content}} turns", field="history"
+        )
+    day = None
+    if record.get("date"):
+        try:
+            day = parse_date_arg(str(record["date"]), f"{where}: 'date'")
+        except InputError as exc:
+            raise InputError(str(exc), field="date") from None
     return Question(
         id=str(record.get("id") or where),
         question=text.strip(),

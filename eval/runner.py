@@ -77,7 +77,7 @@ def evaluate(
 ) -> dict[str, Any]:
     """Run and score the question set; the returned dict is what results.json holds."""
     if not 1 <= top_k <= MAX_TOP_K:
-        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}")
+        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, got {top_k}", field="top_k")
     if corpus is not None and not corpus.exists():
         raise InputError(f"corpus not found: {corpus}")
     if baselines and corpus is None:

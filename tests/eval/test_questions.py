@@ -47,28 +47,49 @@ def test_load_questions_reads_every_field(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("record", "message"),
+    ("record", "message", "field"),
     [
-        ({"id": "a", "answers": []}, "missing 'question'"),
-        ({"id": "a", "question": "Q"}, "'answers' must be a list"),
-        ({"id": "a", "question": "Q", "answers": [], "history": [{"role": "x"}]}, "history"),
+        ({"id": "a", "answers": []}, "missing 'question'", "question"),
+        ({"id": "a", "question": "Q"}, "'answers' must be a list", "answers"),
+        (
+            {"id": "a", "question": "Q", "answers": [], "history": [{"role": "x"}]},
+            "history",
+            "history",
+        ),
+        ({"id": "a", "question": "Q", "answers": [], "date": "June 10"}, "'date'", "date"),
     ],
 )
-def test_load_questions_names_the_bad_line(tmp_path: Path, record: dict, message: str) -> None:
+def test_load_questions_names_the_bad_line_and_field(
+    tmp_path: Path, record: dict, message: str, field: str
+) -> None:
     path = _write(tmp_path, record)
     with pytest.raises(InputError, match=message) as caught:
         load_questions(path)
     assert "q.jsonl:1" in str(caught.value)
+    assert caught.value.field == field
+
+
+def test_a_file_that_is_not_utf8_is_an_input_error_naming_the_file_and_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "q.jsonl"
+    good = json.dumps({"id": "a", "question": "Q", "answers": []})
+    path.write_bytes(f"{good}\n".encode() + '{"id": "b", "question": "café?"}'.encode("latin-1"))
+    with pytest.raises(InputError, match=r"q.jsonl:2: not UTF-8 text \(byte 0xe9\)") as caught:
+        load_questions(path)
+    assert caught.value.field == "questions"
 
 
 def test_load_questions_rejects_duplicates_missing_files_and_bad_limits(tmp_path: Path) -> None:
     record = {"id": "a", "question": "Q", "answers": []}
-    with pytest.raises(InputError, match="duplicate"):
+    with pytest.raises(InputError, match="duplicate") as caught:
         load_questions(_write(tmp_path, record, record))
+    assert caught.value.field == "id"
     with pytest.raises(InputError, match="not found"):
         load_questions(tmp_path / "nope.jsonl")
-    with pytest.raises(InputError, match="limit must be at least 1, got 0"):
+    with pytest.raises(InputError, match="limit must be at least 1, got 0") as caught:
         load_questions(_write(tmp_path, record), limit=0)
+    assert caught.value.field == "limit"
 
 
 def test_seed_questions_cover_what_the_issue_asks_for() -> None:
