@@ -9,9 +9,12 @@ then equals a clean build. A reader in another process answers throughout.
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from index.catalog import Catalog
 from index.writer import WriterLock
@@ -37,6 +40,31 @@ def test_the_lock_is_reentrant_for_its_holder(tmp_path: Path) -> None:
     lock = WriterLock(tmp_path)
     with lock.held(), lock.held():
         assert (tmp_path / "write.pid").read_text() == str(os.getpid())
+
+
+def test_a_refused_writer_names_the_new_holder_not_the_previous_one(tmp_path: Path) -> None:
+    """The holder writes its pid just after taking the lock: meanwhile the file may still
+    name the previous holder (killed, so it could not remove it)."""
+    previous = subprocess.Popen(["true"])
+    previous.wait()
+    (tmp_path / "write.pid").write_text(str(previous.pid))
+    with FileLock(tmp_path / "write.lock", timeout=0):  # the new holder, pid not yet written
+        late = threading.Timer(0.2, (tmp_path / "write.pid").write_text, [str(os.getpid())])
+        late.start()
+        refused = pytest.raises(IndexBusyError, match=f"by process {os.getpid()};")
+        with refused, WriterLock(tmp_path).held():
+            pass
+        late.join()
+
+
+def test_a_holder_that_is_done_is_named_by_no_one(tmp_path: Path) -> None:
+    with WriterLock(tmp_path).held():
+        pass
+    assert not (tmp_path / "write.pid").exists()
+    refused = pytest.raises(IndexBusyError, match=r"by process \(unknown\)")
+    # A holder that never wrote its pid:
+    with FileLock(tmp_path / "write.lock", timeout=0), refused, WriterLock(tmp_path).held():
+        pass
 
 
 def _rag(world: clean_build.World, home: Path, *paths: Path) -> list[str]:
