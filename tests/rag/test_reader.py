@@ -23,13 +23,14 @@ TEXT = (
 )
 
 
-def reader() -> ExtractiveAnswerer:
+def reader(settings: AnswerSettings | None = None) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(
         Analyzer(),
         lambda term: 1.0,
         QuestionAnalyzer(),
         readings=lambda ids: {},
         embed_query=lambda text: np.zeros(8, dtype=np.float32),
+        settings=settings,
     )
 
 
@@ -94,15 +95,7 @@ def test_a_third_sentence_is_quoted_only_within_the_runner_up_margin_of_the_best
     question = "How did the council meet on Monday?"
 
     def quoted(margin: float) -> int:
-        settings = AnswerSettings(runner_up_margin=margin)
-        answerer = ExtractiveAnswerer(
-            Analyzer(),
-            lambda term: 1.0,
-            QuestionAnalyzer(),
-            readings=lambda ids: {},
-            embed_query=lambda text: np.zeros(8, dtype=np.float32),
-            settings=settings,
-        )
+        answerer = reader(AnswerSettings(runner_up_margin=margin))
         return len(answerer.answer(question, [passage()]).citations)
 
     assert quoted(0.0) == 2 and quoted(100.0) == 3
