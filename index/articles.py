@@ -55,3 +55,22 @@ def parse_date(raw: str) -> str | None:
             except ValueError:
                 return None
     return None
+
+
+_HEADLINE_CHARS = 90
+# A sentence ends at ". " after a lower-case word and before a capital: not "U.S." or "Dr.".
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9]{2}[.!?])\s+(?=[A-Z\"“])")
+
+
+def headline(title: str, text: str) -> str:
+    """What to call an article: its title, else its first line (without Markdown's `#`),
+    cut at its first sentence and at about 90 characters; "" for an empty text."""
+    if title.strip():
+        return title.strip()
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    line = line.lstrip("#").strip()
+    line = _SENTENCE_END.split(line, maxsplit=1)[0]
+    if len(line) <= _HEADLINE_CHARS:
+        return line
+    cut = line.rfind(" ", 0, _HEADLINE_CHARS)
+    return line[: cut if cut > 30 else _HEADLINE_CHARS].rstrip(" ,;:") + "…"

@@ -10,6 +10,7 @@ never reach an answer.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,7 +41,62 @@ CREATE TABLE IF NOT EXISTS readings (
 );
 CREATE INDEX IF NOT EXISTS readings_article ON readings (article_id);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_date ON articles (date_key, id);
+CREATE TABLE IF NOT EXISTS removed (
+    article_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS copies (
+    article_id TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (article_id, source)
+);
 """
+# Full-text search of titles and texts for the article list (`Catalog.list_articles`):
+# an external-content FTS5 table, kept in step with `articles` by triggers.
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    title, text, content='articles', content_rowid='rowid', tokenize='unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+END;
+INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+"""
+_SORTS = {
+    "newest": "a.date_key DESC, a.id",
+    "oldest": "a.date_key = 0, a.date_key, a.id",  # undated last
+    "title": "a.title = '', a.title COLLATE NOCASE, a.id",  # untitled last
+}
+SORTS = tuple(_SORTS)
+_ROW = (  # an `ArticleRow`: the article without its text, and counts of what it holds
+    "SELECT a.id, a.title, a.date, a.source, substr(a.text, 1, 400), "
+    "(SELECT count(*) FROM chunks c WHERE c.article_id = a.id), "
+    "(SELECT count(*) FROM copies d WHERE d.article_id = a.id), length(a.text) "
+    "FROM articles a"
+)
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One line of the article list: the article without its text, and what it holds."""
+
+    id: str
+    title: str
+    date: str
+    source: str
+    opening: str  # the first characters of the text (a headline for an untitled article)
+    chunks: int
+    copies: int  # other files with the same text, stored once
+    chars: int
+
+
+@dataclass(frozen=True)
+class ArticleListing:
+    total: int  # articles that match, on every page
+    rows: tuple[ArticleRow, ...]
 
 
 @dataclass(frozen=True)
@@ -79,7 +135,19 @@ class Catalog:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # INSERT OR REPLACE must fire the delete trigger that keeps the FTS table in step.
+        self._db.execute("PRAGMA recursive_triggers=ON")
         self._db.executescript(_SCHEMA)
+        has_fts = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'"
+        ).fetchone()
+        if not has_fts:  # a new catalog, or one made before the article list existed
+            try:
+                self._db.executescript(f"BEGIN IMMEDIATE;{_FTS}COMMIT;")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         self._db.close()
@@ -172,6 +240,8 @@ class Catalog:
             ),
         )
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+        self._db.execute("DELETE FROM removed WHERE article_id = ?", (article.id,))
+        self._db.execute("DELETE FROM copies WHERE article_id = ?", (article.id,))
         ids = [chunk_id(article.id, article.content_hash, i) for i in range(len(spans))]
         self._db.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
@@ -200,6 +270,90 @@ class Catalog:
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM readings WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copies WHERE article_id = ?", (article_id,))
+
+    # --- the article list -------------------------------------------------------------
+    @store_failures(READ)
+    def list_articles(
+        self,
+        *,
+        query: str = "",
+        since: int = 0,
+        until: int = 0,
+        sort: str = "newest",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ArticleListing:
+        """One page of the articles whose title or text holds every word of `query` (a
+        word's start matches too: `harb` finds "harbour"), or whose id is `query`, in
+        the date-key range `since`..`until` (0: open; a bound drops undated articles).
+
+        Served by the FTS5 table and the `(date_key, id)` index, so a page stays cheap at
+        100k articles; chunk and copy counts are looked up for the page's rows only."""
+        where: list[str] = []
+        args: list[object] = []
+        words = _WORDS.findall(query)
+        if words:
+            match = " ".join('"' + word.replace('"', "") + '"*' for word in words)
+            where.append(
+                "(a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) "
+                "OR a.id = ?)"
+            )
+            args += [match, query.strip()]
+        elif query.strip():
+            where.append("a.id = ?")
+            args.append(query.strip())
+        if since:
+            where.append("a.date_key >= ?")
+            args.append(since)
+        if until:
+            where.append("a.date_key BETWEEN 1 AND ?")
+            args.append(until)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        total = self._db.execute(f"SELECT count(*) FROM articles a {clause}", args).fetchone()[0]
+        rows = self._db.execute(
+            f"{_ROW} {clause} ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?", [*args, limit, offset]
+        )
+        return ArticleListing(int(total), tuple(ArticleRow(*row) for row in rows))
+
+    @store_failures(READ)
+    def article_rows(self, ids: Sequence[str]) -> dict[str, ArticleRow]:
+        """The list rows of the stored articles among `ids`."""
+        wanted = sorted(set(ids))
+        marks = ",".join("?" * len(wanted))
+        rows = self._db.execute(f"{_ROW} WHERE a.id IN ({marks})", wanted)
+        return {row[0]: ArticleRow(*row) for row in rows}
+
+    @store_failures(READ)
+    def ids_from(self, source: str) -> list[str]:
+        """The articles read from the file `source` (as it was given to ingest)."""
+        rows = self._db.execute("SELECT id FROM articles WHERE source = ? ORDER BY id", (source,))
+        return [row[0] for row in rows]
+
+    @store_failures(READ)
+    def sources(self) -> dict[str, list[str]]:
+        """source -> the ids of the articles read from it."""
+        found: dict[str, list[str]] = {}
+        for article_id, source in self._db.execute("SELECT id, source FROM articles"):
+            found.setdefault(source, []).append(article_id)
+        return found
+
+    # --- removed articles and duplicate copies ----------------------------------------
+    def record_removed(self, article_ids: Iterable[str]) -> None:
+        """Remember (inside the caller's transaction, before the delete) that the user
+        removed these articles, so a plain ingest of their files does not bring them back."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO removed SELECT id, source, title FROM articles WHERE id = ?",
+            [(article_id,) for article_id in article_ids],
+        )
+
+    @store_failures(READ)
+    def removed_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT article_id FROM removed")}
+
+    def record_copies(self, copies: Iterable[tuple[str, str]]) -> None:
+        """(stored article id, source of another file with the same text)."""
+        self._db.executemany("INSERT OR IGNORE INTO copies VALUES (?, ?)", list(copies))
 
     @store_failures(READ)
     def readings(self, ids: Sequence[str]) -> dict[str, ChunkReading]:

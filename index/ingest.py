@@ -43,6 +43,9 @@ class IngestReport:
     duplicates: list[Skipped] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)
+    # Articles removed with `rag remove` whose files are still read: not added back
+    # unless the ingest is asked to (`readd`, `rag ingest --readd`).
+    withheld: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
     recovered: int = 0  # articles whose interrupted write was cleaned up
 
@@ -63,26 +66,66 @@ def ingest(
     paths: Sequence[Path],
     *,
     prune: bool = False,
+    readd: bool = False,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring `index` in step with the articles under `paths` (files or folders)."""
+    """Bring `index` in step with the articles under `paths` (files or folders).
+
+    An article the user removed (`remove`) is withheld unless `readd`."""
     files = article_files(paths)
     loaded = load_articles(files, index.settings.ingest.max_article_bytes)
     report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
     with index.writer.held():
         report.recovered = _recover(index)
-        planned, removed = _plan(index, loaded.articles, loaded.files, prune, report)
+        withheld = set() if readd else index.catalog.removed_ids()
+        copies: list[tuple[str, str]] = []
+        planned, removed = _plan(
+            index, loaded.articles, loaded.files, prune, report, withheld, copies
+        )
         _write(index, planned, report, progress)
+        _record_copies(index, copies)
         _remove(index, removed)
         report.removed = removed
-        if report.changed or not index.keyword.exists or index.catalog.get_meta("keyword_stale"):
-            index.keyword.build(
-                (stored.id, text, date) for stored, text, date in index.catalog.all_chunks()
-            )
-            with index.catalog.transaction():
-                index.catalog.set_meta("keyword_stale", False)
-                index.catalog.bump_generation()  # readers elsewhere reload the new BM25
+        _refresh_keyword(index, report.changed)
     return report
+
+
+WITHHELD = "removed with `rag remove`; `rag ingest --readd` adds it again"
+
+
+def remove(index: Index, article_ids: Sequence[str]) -> list[str]:
+    """Delete articles from the catalog, Chroma and BM25, crash-safely, and remember that
+    they were removed, so that a plain ingest of a folder still holding their files does
+    not add them back. Unknown ids are ignored; returns the ids removed.
+
+    The catalog transaction is the commit point: from it on, search (which resolves every
+    hit through the catalog) never returns the articles; the intent log lets the next
+    writer finish a killed removal's vector deletes, and a stale keyword index is rebuilt.
+    """
+    with index.writer.held():
+        recovered = _recover(index)
+        known = index.catalog.versions()
+        ids = sorted({article_id for article_id in article_ids if article_id in known})
+        _remove(index, ids, forget=True)
+        _refresh_keyword(index, bool(ids or recovered))
+    return ids
+
+
+def _refresh_keyword(index: Index, changed: bool) -> None:
+    if changed or not index.keyword.exists or index.catalog.get_meta("keyword_stale"):
+        index.keyword.build(
+            (stored.id, text, date) for stored, text, date in index.catalog.all_chunks()
+        )
+        with index.catalog.transaction():
+            index.catalog.set_meta("keyword_stale", False)
+            index.catalog.bump_generation()  # readers elsewhere reload the new BM25
+
+
+def _record_copies(index: Index, copies: list[tuple[str, str]]) -> None:
+    """Remember which files hold a stored article's text again (the article list's count)."""
+    if copies:
+        with index.catalog.transaction():
+            index.catalog.record_copies(copies)
 
 
 def article_files(paths: Sequence[Path]) -> list[Path]:
@@ -119,7 +162,10 @@ def _plan(
     files: Sequence[Path],
     prune: bool,
     report: IngestReport,
+    withheld: set[str],
+    copies: list[tuple[str, str]],
 ) -> tuple[list[_Planned], list[str]]:
+    """What to write and remove; duplicates go to `report` and `copies` (owner, source)."""
     versions = index.catalog.versions()
     owner_of_hash = index.catalog.ids_by_hash()
     seen_ids: dict[str, str] = {}
@@ -132,12 +178,16 @@ def _plan(
             )
             continue
         seen_ids[article.id] = article.source
+        if article.id in withheld:
+            report.withheld.append(Skipped(where, WITHHELD))
+            continue
         owner = owner_of_hash.get(article.content_hash)
         if owner is not None and owner != article.id:
             owner_source = versions[owner][1] if owner in versions else "this ingest"
             report.duplicates.append(
                 Skipped(where, f"same text as article {owner!r} ({owner_source}): stored once")
             )
+            copies.append((owner, article.source))
             continue
         owner_of_hash[article.content_hash] = article.id
         stored = versions.get(article.id)
@@ -297,11 +347,13 @@ def _entities(index: Index, batch: list[_Planned]) -> list[list[EntitySpan]]:
     return found
 
 
-def _remove(index: Index, article_ids: list[str]) -> None:
+def _remove(index: Index, article_ids: list[str], *, forget: bool = False) -> None:
     if not article_ids:
         return
     index.catalog.mark_pending((article_id, "") for article_id in article_ids)
     with index.catalog.transaction():
+        if forget:
+            index.catalog.record_removed(article_ids)
         for article_id in article_ids:
             index.catalog.delete_article(article_id)
         index.catalog.set_meta("keyword_stale", True)
