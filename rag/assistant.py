@@ -33,6 +33,7 @@ from rag.retrieval import (
     Retriever,
 )
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
+from rag.timewindow import Searched, Window, narrow, resolve_window
 from rag.types import Answer, ArticleView, Passage, Status, Turn
 
 
@@ -62,6 +63,8 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
         self._rewriter: QueryRewriter | None = None
+        # One parser of questions for the time window and the reader: one parse each.
+        self.questions = QuestionAnalyzer(self.settings.nlp)
 
     # --- composition ------------------------------------------------------------------
     @property
@@ -124,7 +127,7 @@ class Assistant:
         extractive = ExtractiveAnswerer(
             keyword.analyzer,
             keyword.idf,
-            QuestionAnalyzer(self.settings.nlp),
+            self.questions,
             index.readings,
             index.embedder.embed_query,
             self.settings.answer,
@@ -181,20 +184,25 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         history: Sequence[Turn | dict[str, str]] = (),
+        time_window: bool | None = None,
     ) -> Answer:
         """Answer `question` from the index, citing exact spans of the articles.
 
         `since`/`until` keep articles published in that range (undated ones drop out).
         `until` is also taken as the day the question is asked: in hybrid mode, articles
         published shortly before it rank higher (`retrieval.recency_weight`, 0 = off).
+        A time phrase of the question ("last week", "in 2022") narrows the range
+        (`time_window`, default `retrieval.time_windows`); `Answer.window` says what
+        was searched.
         """
         started = time.perf_counter()
         question = validate_question(question)
         turns = validate_history(history)
-        passages = self.search(question, top_k=top_k, since=since, until=until, history=turns)
+        passages, window = self._search(question, top_k, since, until, turns, time_window)
         retrieved = time.perf_counter()
         asked_on = parse_date_arg(until, "until")
         answer = self.answerer.answer(question, passages, turns, asked_on=asked_on)
+        answer = replace(answer, window=window.searched, notes=(*answer.notes, *window.notes))
         done = time.perf_counter()
         timings = {
             **answer.timings_ms,
@@ -212,8 +220,20 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         history: Sequence[Turn | dict[str, str]] = (),
+        time_window: bool | None = None,
     ) -> list[Passage]:
         """Retrieval only: the passages `ask` would answer from, best first."""
+        return self._search(question, top_k, since, until, history, time_window)[0]
+
+    def _search(
+        self,
+        question: str,
+        top_k: int | None,
+        since: date | str | None,
+        until: date | str | None,
+        history: Sequence[Turn | dict[str, str]],
+        time_window: bool | None,
+    ) -> tuple[list[Passage], Searched]:
         question = validate_question(question)
         k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)
         filters = DateFilter(parse_date_arg(since, "since"), parse_date_arg(until, "until"))
@@ -227,7 +247,28 @@ class Assistant:
             # server's folders (`rag status` shows the home).
             raise NotReadyError("the index is empty: run `rag ingest PATH` first")
         query = self.rewriter.rewrite(question, turns) if turns else question
-        return self.retriever.retrieve(query, k, filters)
+        use_window = self.settings.retrieval.time_windows if time_window is None else time_window
+        window = self.window(question, filters.since, filters.until) if use_window else None
+        if window is not None and window.phrase:
+            narrowed = DateFilter(window.since, window.until)
+            passages = self.retriever.retrieve(query, k, narrowed)
+            if passages:
+                return passages, Searched.of(narrowed, window.phrase)
+            # Nothing published then: the caller's own dates, and the answer says why.
+            span = f"{window.since or '…'} to {window.until or '…'}"
+            note = f'no article is dated {span} ("{window.phrase}"): searched without it'
+            searched = Searched.of(filters, notes=(note,))
+            return self.retriever.retrieve(query, k, filters), searched
+        notes = (window.note,) if window is not None and window.note else ()
+        return self.retriever.retrieve(query, k, filters), Searched.of(filters, notes=notes)
+
+    def window(self, question: str, since: date | None = None, until: date | None = None) -> Window:
+        """The dates `question` is searched over: [since, until] narrowed by its time
+        phrase ("last week" as of `until`, or of today), see `rag.timewindow`."""
+        asked_on = until or date.today()
+        lag = self.settings.retrieval.time_window_lag_days
+        mention = resolve_window(self.questions.parse(question), asked_on, lag)
+        return narrow(mention, since, until)
 
     # --- read -------------------------------------------------------------------------
     def article(self, article_id: str) -> ArticleView:

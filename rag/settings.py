@@ -57,6 +57,19 @@ class RetrievalSettings(BaseModel):
         description="Largest recency boost: fused scores are multiplied by up to "
         "1 + weight. 0 turns the recency prior off.",
     )
+    time_windows: bool = Field(
+        True,
+        description='Read a time phrase of the question ("last week", "since March", '
+        '"in 2022") as the date range searched, within the caller\'s since/until '
+        "(rag/timewindow.py).",
+    )
+    time_window_lag_days: int = Field(
+        7,
+        ge=0,
+        le=366,
+        description='Days after a named day, month or year ("on Feb. 2", "in March") '
+        "still searched: its news is reported in the days that follow.",
+    )
 
 
 class ReaderWeights(BaseModel):
@@ -159,6 +172,25 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(30.0, gt=0, description="Give up and answer extractively after.")
 
 
+class TimelineSettings(BaseModel):
+    """`Assistant.timeline`: a topic's articles in date order, one or two sentences each."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidates: int = Field(
+        50, ge=1, le=MAX_TOP_K, description="Passages retrieved for a topic before choosing."
+    )
+    limit: int = Field(20, ge=1, le=MAX_TOP_K, description="Most articles on a timeline.")
+    sentences: int = Field(2, ge=1, le=3, description="Key sentences quoted per article.")
+    min_coverage: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the topic's idf-weighted terms a key sentence must hold: an "
+        "article that does not name the topic is not on its timeline.",
+    )
+
+
 class ServerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -191,6 +223,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
+    timeline: TimelineSettings = TimelineSettings()
     server: ServerSettings = ServerSettings()
 
     @classmethod

@@ -93,6 +93,33 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class SearchWindow:
+    """The publication dates an answer searched (ISO days; a bound may be open), and the
+    question's words it was read from (`phrase`; None when the caller gave the dates).
+
+    >>> SearchWindow("2024-02-03", "2024-02-10", "last week").text
+    'searched articles from 2024-02-03 to 2024-02-10 ("last week")'
+    """
+
+    since: str | None
+    until: str | None
+    phrase: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.since and self.until:
+            span = f"from {self.since} to {self.until}"
+        elif self.since:
+            span = f"from {self.since} on"
+        else:
+            span = f"up to {self.until}"
+        return f"searched articles {span}" + (f' ("{self.phrase}")' if self.phrase else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "text": self.text}
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `Assistant.ask` returns.
 
@@ -111,6 +138,7 @@ class Answer:
     short_answer: ShortAnswer | None = None
     answer_type: str | None = None  # what the question asks for: person, date, number, ...
     confidence: float | None = None  # the reader's probability that the answer is right
+    window: SearchWindow | None = None  # the dates searched; None: all of them
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `rag ask --json` and `POST /v1/ask`."""
@@ -126,6 +154,7 @@ class Answer:
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "answered_by": self.answered_by,
             "notes": list(self.notes),
+            "window": self.window.to_dict() if self.window else None,
         }
 
 

@@ -103,6 +103,7 @@ _CONSTRAINT_LABELS = frozenset(
         "LANGUAGE",
     ]
 )
+PARSES_KEPT = 32  # questions whose parse is kept for the next caller
 _DIGITS = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?")
 
 
@@ -126,6 +127,7 @@ class QuestionAnalyzer:
         self._settings = settings or NlpSettings()
         self._nlp: Language | None = None
         self._lock = threading.Lock()
+        self._parsed: dict[str, Doc] = {}
 
     def _pipeline(self) -> Language:
         with self._lock:
@@ -133,8 +135,21 @@ class QuestionAnalyzer:
                 self._nlp = load_pipeline(self._settings.spacy_model)
             return self._nlp
 
+    def parse(self, question: str) -> Doc:
+        """spaCy's parse of `question`; the last few are kept, so that the time window
+        (`rag.timewindow`) and the reader share one parse of each question."""
+        with self._lock:
+            doc = self._parsed.get(question)
+        if doc is None:
+            doc = self._pipeline()(question)
+            with self._lock:
+                self._parsed[question] = doc
+                while len(self._parsed) > PARSES_KEPT:
+                    del self._parsed[next(iter(self._parsed))]
+        return doc
+
     def analyze(self, question: str) -> QuestionAnalysis:
-        doc = self._pipeline()(question)
+        doc = self.parse(question)
         answer_type, focus = _answer_type(doc)
         names = tuple(
             dict.fromkeys(

@@ -1,0 +1,133 @@
+"""Time phrases of a question become the date window searched; other phrases do not."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, Settings
+from rag.answer.question import QuestionAnalyzer
+from rag.timewindow import TimeMention, narrow, resolve_window
+from tests.fakes import HashingEmbedder
+from tests.rag.story import write_story
+
+ASKED = date(2024, 2, 10)  # a Saturday
+D = date
+
+
+@pytest.fixture(scope="module")
+def questions() -> QuestionAnalyzer:
+    return QuestionAnalyzer()
+
+
+def window_of(questions: QuestionAnalyzer, question: str) -> TimeMention | None:
+    return resolve_window(questions.parse(question), ASKED, lag_days=7)
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("What did the Fed decide last week?", D(2024, 2, 3), ASKED),
+        ("Which retailer announced this week it is cutting prices?", D(2024, 2, 3), ASKED),
+        ("What happened in Gaza yesterday?", D(2024, 2, 9), ASKED),
+        ("What did the UN say over the past month?", D(2024, 1, 10), ASKED),
+        ("What happened over the past two weeks?", D(2024, 1, 27), ASKED),
+        ("What has Apple released since March?", D(2023, 3, 1), ASKED),
+        ("What did Biden sign before June 5?", None, D(2023, 6, 4)),
+        ("Who won the election in 2022?", D(2022, 1, 1), D(2023, 1, 7)),
+        ("What did the council decide in May?", D(2023, 5, 1), D(2023, 6, 7)),
+        ("How many targets did the airstrikes hit on Feb. 2?", D(2024, 2, 2), D(2024, 2, 9)),
+        ("What happened on January 28?", D(2024, 1, 28), D(2024, 2, 4)),
+        ("What did the Fed decide earlier this month?", D(2024, 2, 1), ASKED),
+        ("What happened last month?", D(2024, 1, 1), D(2024, 2, 7)),
+    ],
+)
+def test_a_time_phrase_becomes_a_window_relative_to_the_day_asked(
+    questions: QuestionAnalyzer, question: str, since: date | None, until: date | None
+) -> None:
+    window = window_of(questions, question)
+    assert window is not None, question
+    assert (window.since, window.until) == (since, until)
+    assert window.phrase.lower() in question.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who starred in The Day After Tomorrow?",  # a film title, capitalised
+        "What did May say about Brexit?",  # the person, not the month
+        "When did Theresa May resign?",
+        "Who won the 2022 World Cup?",  # part of an event's name
+        "How long did he serve? For 10 years.",  # a duration, no anchor
+        "What will the council decide next week?",  # the future: nothing published yet
+        "Which singer will launch a Las Vegas residency later this year?",
+        "Who runs the bakery?",
+    ],
+)
+def test_a_phrase_that_is_not_a_time_of_the_past_gives_no_window(
+    questions: QuestionAnalyzer, question: str
+) -> None:
+    assert window_of(questions, question) is None
+
+
+def test_the_callers_dates_bound_the_window_and_win_when_they_do_not_overlap() -> None:
+    week = TimeMention("last week", D(2024, 2, 3), D(2024, 2, 10))
+    inside = narrow(week, D(2024, 2, 5), None)
+    assert (inside.since, inside.until, inside.phrase) == (
+        D(2024, 2, 5),
+        D(2024, 2, 10),
+        "last week",
+    )
+    apart = narrow(week, D(2024, 3, 1), D(2024, 3, 31))
+    assert (apart.since, apart.until, apart.phrase) == (D(2024, 3, 1), D(2024, 3, 31), None)
+    assert apart.note is not None and '"last week"' in apart.note
+
+
+@pytest.fixture
+def story_assistant(tmp_path: Path) -> Assistant:
+    assistant = Assistant(Settings(home=tmp_path / "home"), embedder=HashingEmbedder())
+    assistant.ingest([write_story(tmp_path / "story")])
+    return assistant
+
+
+QUESTION = "What happened with the Kestrel Valley dam last week?"
+
+
+def test_ask_searches_only_the_window_and_says_so(story_assistant: Assistant) -> None:
+    answer = story_assistant.ask(QUESTION, until="2024-02-10", top_k=10)
+    assert answer.passages
+    assert all("2024-02-03" <= p.date <= "2024-02-10" for p in answer.passages)
+    assert answer.window is not None
+    assert (answer.window.since, answer.window.until) == ("2024-02-03", "2024-02-10")
+    data = answer.to_dict()["window"]
+    assert data["phrase"] == "last week"
+    assert data["text"] == 'searched articles from 2024-02-03 to 2024-02-10 ("last week")'
+
+
+def test_the_window_can_be_turned_off_per_question_and_in_the_settings(
+    story_assistant: Assistant, tmp_path: Path
+) -> None:
+    off = story_assistant.ask(QUESTION, until="2024-02-10", top_k=10, time_window=False)
+    assert any(p.date < "2024-02-03" for p in off.passages)  # the January articles too
+    assert off.window is not None and off.window.phrase is None  # only the caller's until
+    assert off.window.until == "2024-02-10" and off.window.since is None
+    settings = Settings(home=story_assistant.settings.home)
+    settings.retrieval.time_windows = False
+    unset = Assistant(settings, embedder=HashingEmbedder())
+    assert unset.ask(QUESTION, until="2024-02-10", top_k=10).window == off.window
+
+
+def test_a_window_without_articles_falls_back_to_the_callers_dates_with_a_note(
+    story_assistant: Assistant,
+) -> None:
+    answer = story_assistant.ask("What happened with the Kestrel Valley dam in 2019?")
+    assert answer.passages  # not an empty answer because of the phrase
+    assert answer.window is None  # every date was searched
+    assert any("2019" in note and "searched without it" in note for note in answer.notes)
+
+
+def test_search_applies_the_same_window(story_assistant: Assistant) -> None:
+    passages = story_assistant.search(QUESTION, until="2024-02-10", top_k=10)
+    assert passages and all(p.date >= "2024-02-03" for p in passages)
