@@ -186,3 +186,12 @@ class SentenceTransformerEmbedder:
         vector = self.embed_documents([text])[0]
         vector.setflags(write=False)  # cached and shared between callers
         return vector
+
+
+def build_embedder(settings: EmbeddingSettings) -> Embedder:
+    """The embedder `settings.backend` names (nothing is loaded until first use)."""
+    if settings.backend == "torch":
+        return SentenceTransformerEmbedder(settings)
+    from index.onnx_embedding import OnnxEmbedder
+
+    return OnnxEmbedder(settings)

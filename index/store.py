@@ -19,7 +19,7 @@ from pathlib import Path
 from index.articles import Article
 from index.catalog import Catalog, ChunkReading, StoredChunk
 from index.chunking import Chunker
-from index.embedding import Embedder, SentenceTransformerEmbedder
+from index.embedding import Embedder, build_embedder
 from index.errors import IndexMismatchError
 from index.keyword import KeywordHit, KeywordIndex
 from index.nlp import EntityRecognizer, SpacyEntityRecognizer
@@ -68,7 +68,7 @@ class Index:
     ) -> None:
         self.settings = settings
         self.home = Path(settings.store.home)
-        self.embedder: Embedder = embedder or SentenceTransformerEmbedder(settings.embedding)
+        self.embedder: Embedder = embedder or build_embedder(settings.embedding)
         self.recognizer: EntityRecognizer = recognizer or SpacyEntityRecognizer(settings.nlp)
         self.catalog = Catalog(self.home / "catalog.sqlite")
         self.vectors = VectorStore(settings.store)

@@ -1,0 +1,139 @@
+"""The ONNX Runtime embedder against the torch one, with the real all-MiniLM-L6-v2."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedding import SentenceTransformerEmbedder, build_embedder, resolve_model
+from index.errors import IndexMismatchError, InputError
+from index.onnx_embedding import OnnxEmbedder
+from index.settings import DEFAULT_MODEL, EmbeddingSettings, IndexSettings, StoreSettings
+from index.store import Index
+from tests.conftest import ROOT, SEED_ARTICLE
+
+pytestmark = pytest.mark.slow
+
+TEXTS = [
+    "Who leads Hezbollah?",
+    SEED_ARTICLE.read_text(encoding="utf-8")[:2500],
+    "The Federal Reserve raised interest rates by a quarter point on Wednesday.",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(EmbeddingSettings())
+
+
+def onnx(backend: str, cache: Path) -> OnnxEmbedder:
+    embedder = build_embedder(EmbeddingSettings(backend=backend, onnx_cache=cache))
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray((a * b).sum(axis=1))
+
+
+def test_fp32_onnx_gives_the_torch_vectors_and_word_pieces(
+    torch_embedder: SentenceTransformerEmbedder, onnx_cache: Path
+) -> None:
+    embedder = onnx("onnx", onnx_cache)
+    assert embedder.name == torch_embedder.name  # same vectors, so the same kind of index
+    assert embedder.max_tokens == torch_embedder.max_tokens == 254
+    assert list(embedder.token_offsets(TEXTS[1])) == list(torch_embedder.token_offsets(TEXTS[1]))
+    assert (
+        cosines(embedder.embed_documents(TEXTS), torch_embedder.embed_documents(TEXTS)).min()
+        > 0.9999
+    )
+    assert float(embedder.embed_query(TEXTS[0]) @ torch_embedder.embed_query(TEXTS[0])) > 0.9999
+
+    spans = [[(0, 10)], [(0, 120), (120, 400)], [(4, 22), (23, 40)]]
+    chunks, sentences = embedder.embed_chunks(TEXTS, spans)
+    torch_chunks, torch_sentences = torch_embedder.embed_chunks(TEXTS, spans)
+    assert cosines(chunks, torch_chunks).min() > 0.9999
+    for ours, theirs in zip(sentences, torch_sentences, strict=True):
+        assert ours.shape == theirs.shape and cosines(ours, theirs).min() > 0.9999
+
+
+def test_int8_vectors_stay_close_and_name_their_own_index(
+    torch_embedder: SentenceTransformerEmbedder, onnx_cache: Path
+) -> None:
+    embedder = onnx("onnx-int8", onnx_cache)
+    similarity = cosines(embedder.embed_documents(TEXTS), torch_embedder.embed_documents(TEXTS))
+    assert similarity.min() > 0.97
+    assert embedder.name == f"{DEFAULT_MODEL} (onnx-int8)"
+    vectors = embedder.embed_documents(TEXTS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_an_index_built_with_torch_refuses_the_int8_backend(tmp_path: Path) -> None:
+    store = StoreSettings(home=tmp_path / "home")
+    Index(IndexSettings(store=store)).record_built_with()
+    int8 = IndexSettings(store=store, embedding=EmbeddingSettings(backend="onnx-int8"))
+    with pytest.raises(IndexMismatchError, match=r"onnx-int8.*rag ingest --rebuild"):
+        Index(int8)
+    Index(IndexSettings(store=store, embedding=EmbeddingSettings(backend="onnx")))  # same vectors
+
+
+def test_the_model_is_exported_once_per_cache(
+    onnx_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    onnx("onnx", onnx_cache).embed_query("warm the cache")
+    exported = sorted(onnx_cache.glob("*.onnx"))
+
+    def no_export(*_: object) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr("index.onnx_embedding._export_fp32", no_export)
+    onnx("onnx", onnx_cache).embed_query("a second process finds the file")
+    assert sorted(onnx_cache.glob("*.onnx")) == exported
+
+
+def test_a_model_without_a_fast_tokenizer_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(resolve_model(DEFAULT_MODEL), folder)
+    (folder / "tokenizer.json").unlink()
+    embedder = OnnxEmbedder(
+        EmbeddingSettings(model=str(folder), backend="onnx", onnx_cache=tmp_path / "cache")
+    )
+    with pytest.raises(InputError, match=r"tokenizer\.json") as raised:
+        embedder.embed_query("anything")
+    assert raised.value.field == "embedding.backend"
+    assert not (tmp_path / "cache").exists()
+
+
+def test_asking_on_onnx_never_imports_torch(onnx_cache: Path) -> None:
+    """The query path: embed a question in a fresh process with the export in place."""
+    onnx("onnx-int8", onnx_cache).embed_query("export first")
+    script = (
+        "import sys, json\n"
+        "from index.embedding import build_embedder\n"
+        "from index.settings import EmbeddingSettings\n"
+        f"s = EmbeddingSettings(backend='onnx-int8', onnx_cache={str(onnx_cache)!r})\n"
+        "e = build_embedder(s)\n"
+        "v = e.embed_query('Who leads Hezbollah?')\n"
+        "print(json.dumps({'dims': int(v.shape[0]), 'torch': 'torch' in sys.modules}))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == {"dims": 384, "torch": False}
