@@ -33,6 +33,7 @@ from rag.retrieval import (
     Retriever,
 )
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
+from rag.timeline import Timeline, build_timeline
 from rag.timewindow import Searched, Window, narrow, resolve_window
 from rag.types import Answer, ArticleView, Passage, Status, Turn
 
@@ -63,6 +64,7 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
         self._rewriter: QueryRewriter | None = None
+        self._reader: ExtractiveAnswerer | None = None
         # One parser of questions for the time window and the reader: one parse each.
         self.questions = QuestionAnalyzer(self.settings.nlp)
 
@@ -122,23 +124,32 @@ class Assistant:
     def _build_answerer(self) -> Answerer:
         if self._custom_answerer is not None:
             return self._custom_answerer
-        index = self.index
-        keyword = index.keyword
-        extractive = ExtractiveAnswerer(
-            keyword.analyzer,
-            keyword.idf,
-            self.questions,
-            index.readings,
-            index.embedder.embed_query,
-            self.settings.answer,
-        )
+        extractive = self.reader
         if self.settings.answer.mode == "llm":
             from rag.answer.llm import LLMAnswerer
 
+            keyword = self.index.keyword
             return LLMAnswerer(
                 self.settings.llm, fallback=extractive, analyzer=keyword.analyzer, idf=keyword.idf
             )
         return extractive
+
+    @property
+    def reader(self) -> ExtractiveAnswerer:
+        """The extractive reader (the default answerer, the LLM's fallback): its sentence
+        score also picks a timeline's key sentences."""
+        with self._compose_lock:
+            if self._reader is None:
+                index = self.index
+                self._reader = ExtractiveAnswerer(
+                    index.keyword.analyzer,
+                    index.keyword.idf,
+                    self.questions,
+                    index.readings,
+                    index.embedder.embed_query,
+                    self.settings.answer,
+                )
+            return self._reader
 
     def warm_up(self) -> None:
         """Load the embedding model and open the stores now, not on the first question.
@@ -172,7 +183,7 @@ class Assistant:
                 with self._compose_lock:
                     index.reset()
                     self._index = index
-                    self._retriever = self._answerer = self._rewriter = None
+                    self._retriever = self._answerer = self._rewriter = self._reader = None
                 return ingest(index, files, prune=prune, progress=progress)
 
     # --- ask --------------------------------------------------------------------------
@@ -269,6 +280,22 @@ class Assistant:
         lag = self.settings.retrieval.time_window_lag_days
         mention = resolve_window(self.questions.parse(question), asked_on, lag)
         return narrow(mention, since, until)
+
+    def timeline(
+        self,
+        topic: str,
+        *,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> Timeline:
+        """The articles about `topic` in date order (`newest_first` for "what's new"), one
+        or two key sentences each, as citations; copies of one story are one entry. At
+        most `limit` articles (`timeline.limit`); see `rag.timeline`."""
+        return build_timeline(
+            self, topic, since=since, until=until, limit=limit, newest_first=newest_first
+        )
 
     # --- read -------------------------------------------------------------------------
     def article(self, article_id: str) -> ArticleView:

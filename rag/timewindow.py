@@ -95,21 +95,33 @@ def mention(ent: Span, asked_on: date, lag_days: int = LAG_DAYS) -> TimeMention 
     """The window of one spaCy entity, or None when it is not a time of the past."""
     if ent.label_ != "DATE" or not _is_time(ent):
         return None
-    text = _normal(ent.text)
-    period = _period(text, asked_on, lag_days)
+    before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
+    return _window(before, ent.text, asked_on, lag_days)
+
+
+def mention_of_text(text: str, asked_on: date, lag_days: int = LAG_DAYS) -> TimeMention | None:
+    """A time phrase given on its own ("since March", "last week"), read without a parse."""
+    first, _, rest = text.strip().partition(" ")
+    if rest and (first.lower() in OPEN_START or first.lower() in OPEN_END):
+        return _window(first.lower(), rest, asked_on, lag_days)
+    return _window("", text.strip(), asked_on, lag_days)
+
+
+def _window(before: str, words: str, asked_on: date, lag_days: int) -> TimeMention | None:
+    """The window of the time phrase `words`, after the word `before` it ("since", "in")."""
+    period = _period(_normal(words), asked_on, lag_days)
     if period is None:
         return None
     first, last = period
     if first > asked_on:
         return None  # the future: the archive holds nothing published then
     last = min(last, asked_on)
-    before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
     if before in OPEN_START:
-        return TimeMention(f"{before} {ent.text}", first + timedelta(OPEN_START[before]), asked_on)
+        return TimeMention(f"{before} {words}", first + timedelta(OPEN_START[before]), asked_on)
     if before in OPEN_END:
         end = first + timedelta(OPEN_END[before]) if before == "before" else last
-        return TimeMention(f"{before} {ent.text}", None, end)
-    phrase = f"{before} {ent.text}" if before in ("in", "on", "over", "during") else ent.text
+        return TimeMention(f"{before} {words}", None, end)
+    phrase = f"{before} {words}" if before in ("in", "on", "over", "during") else words
     return TimeMention(phrase, first, last)
 
 

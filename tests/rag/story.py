@@ -7,33 +7,33 @@ from __future__ import annotations
 from pathlib import Path
 
 STORY = {
-    "plan.txt": (
+    "plan.md": (
         "2024-01-05",
         "Kestrel Valley dam plan unveiled",
         "Engineers unveiled a plan for the Kestrel Valley dam on Friday. "
         "The Kestrel Valley dam would hold 40 million cubic metres of water.",
     ),
-    "protest.txt": (
+    "protest.md": (
         "2024-01-20",
         "Farmers march against the dam",
         "Hundreds of farmers marched against the Kestrel Valley dam on Saturday. "
         "They fear its reservoir will flood their fields.",
     ),
-    "vote.txt": (
+    "vote.md": (
         "2024-02-08",
         "Council approves the Kestrel Valley dam",
         "The regional council approved the Kestrel Valley dam by nine votes to four. "
         "Construction of the Kestrel Valley dam is due to start in May.",
     ),
     # The same wire story a day later under another headline, with its own dateline.
-    "vote-copy.txt": (
+    "vote-copy.md": (
         "2024-02-09",
         "Kestrel dam gets green light",
         "VALLEY NEWS SERVICE. "
         "The regional council approved the Kestrel Valley dam by nine votes to four. "
         "Construction of the Kestrel Valley dam is due to start in May.",
     ),
-    "ferry.txt": (
+    "ferry.md": (
         "2024-02-07",
         "Harbour ferry strike ends",
         "Ferry crews in Portwick ended their strike after a pay deal on Wednesday. "
@@ -41,7 +41,7 @@ STORY = {
     ),
 }
 UNDATED = (
-    "history.txt",
+    "history.md",
     "A history of the valley",
     "The Kestrel Valley dam was first proposed by surveyors a century ago.",
 )
