@@ -23,10 +23,22 @@ from rag.errors import (
     StoreError,
 )
 from rag.settings import Settings
-from rag.types import Answer, ArticleView, Citation, Passage, Status, Turn
+from rag.types import (
+    Answer,
+    ArticlePage,
+    ArticleSummary,
+    ArticleView,
+    Citation,
+    Passage,
+    Removal,
+    Status,
+    Turn,
+)
 
 __all__ = [
     "Answer",
+    "ArticlePage",
+    "ArticleSummary",
     "ArticleView",
     "Assistant",
     "Citation",
@@ -37,6 +49,7 @@ __all__ = [
     "NotReadyError",
     "Passage",
     "RagError",
+    "Removal",
     "Settings",
     "Skipped",
     "Status",

@@ -20,6 +20,7 @@ from index.articles import parse_date
 from index.embedding import Embedder
 from index.ingest import IngestReport, Progress, article_files, ingest
 from index.store import Index, open_index
+from rag import library
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.question import QuestionAnalyzer
 from rag.errors import InputError, NotReadyError
@@ -35,7 +36,7 @@ from rag.retrieval import (
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from rag.timeline import Timeline, build_timeline
 from rag.timewindow import Searched, Window, narrow, resolve_window
-from rag.types import Answer, ArticleView, Passage, Status, Turn
+from rag.types import Answer, ArticlePage, ArticleView, Passage, Removal, Status, Turn
 
 
 class Assistant:
@@ -166,13 +167,16 @@ class Assistant:
         *,
         prune: bool = False,
         rebuild: bool = False,
+        readd: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Bring the index in step with the articles under `paths`; see `IngestReport`."""
+        """Bring the index in step with the articles under `paths`; see `IngestReport`.
+
+        Articles removed with `remove` stay out (`report.withheld`) unless `readd`."""
         files = [Path(p) for p in paths]
         with self._write_lock:
             if not rebuild:
-                return ingest(self.index, files, prune=prune, progress=progress)
+                return ingest(self.index, files, prune=prune, readd=readd, progress=progress)
             article_files(files)  # a mistyped path must not empty the index first
             index = Index(self.settings.index_settings(), self._embedder, verify=False)
             # One writer session from the reset to the end of the ingest, so that no other
@@ -184,7 +188,7 @@ class Assistant:
                     index.reset()
                     self._index = index
                     self._retriever = self._answerer = self._rewriter = self._reader = None
-                return ingest(index, files, prune=prune, progress=progress)
+                return ingest(index, files, prune=prune, readd=readd, progress=progress)
 
     # --- ask --------------------------------------------------------------------------
     def ask(
@@ -306,6 +310,39 @@ class Assistant:
 
     def status(self) -> Status:
         return Status.from_index(self.index.status())
+
+    # --- the article list -------------------------------------------------------------
+    def articles(
+        self,
+        query: str = "",
+        *,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sort: str = "newest",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ArticlePage:
+        """A page of the stored articles, newest first (`sort`: newest, oldest, title),
+        those whose title or text holds every word of `query` (or whose id it is), in
+        the date range (undated articles drop out of a range)."""
+        return library.list_page(
+            self.index,
+            query=query,
+            since=parse_date_arg(since, "since"),
+            until=parse_date_arg(until, "until"),
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+
+    def remove(self, targets: Sequence[str]) -> Removal:
+        """Delete articles, each named by its id or by the file it was read from, from
+        the catalog, the vectors and the keyword index, in one crash-safe step; they
+        never reach an answer again, and a plain `ingest` of a folder still holding
+        their files leaves them out (`ingest(..., readd=True)` adds them back).
+        `InputError` naming the first target that matches nothing, and nothing removed."""
+        with self._write_lock:
+            return library.remove(self.index, targets)
 
 
 def validate_question(question: object) -> str:

@@ -1,4 +1,5 @@
-"""The typed values `rag` hands out: `Passage`, `Citation`, `Answer`, `ArticleView`, `Status`.
+"""The typed values `rag` hands out: `Passage`, `Citation`, `Answer`, `ArticleView`, `Status`,
+and the article list's `ArticlePage` / `ArticleSummary` / `Removal`.
 
 Whatever the retrievers and answerers use inside, this is all a caller (the CLI,
 the UI, the HTTP API, the evaluator, a user's code) ever sees. A `source` here is
@@ -11,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from index.articles import Article
+from index.articles import Article, headline
+from index.catalog import ArticleRow
 from index.store import IndexStatus, ResolvedChunk
 
 
@@ -46,7 +48,7 @@ class Passage:
         return cls(
             chunk_id=resolved.chunk.id,
             article_id=article.id,
-            title=article.title,
+            title=headline(article.title, article.text),
             date=article.date,
             source=public_path(article.source),
             text=resolved.text,
@@ -170,10 +172,75 @@ class ArticleView:
     @classmethod
     def from_article(cls, article: Article) -> ArticleView:
         source = public_path(article.source)
-        return cls(article.id, article.title, article.date, source, article.url, article.text)
+        title = headline(article.title, article.text)
+        return cls(article.id, title, article.date, source, article.url, article.text)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """An article in the list (`Assistant.articles`): no text, but what it holds.
+
+    `title` is the article's title, or for an untitled one its first line or sentence;
+    `copies` counts other files with the same text (stored once)."""
+
+    id: str
+    title: str
+    date: str
+    source: str
+    chunks: int
+    copies: int
+    chars: int
+
+    @classmethod
+    def from_row(cls, row: ArticleRow) -> ArticleSummary:
+        return cls(
+            id=row.id,
+            title=headline(row.title, row.opening),
+            date=row.date,
+            source=public_path(row.source),
+            chunks=row.chunks,
+            copies=row.copies,
+            chars=row.chars,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of the article list: `total` matches in all, `articles` from `offset`."""
+
+    total: int
+    offset: int
+    limit: int
+    articles: tuple[ArticleSummary, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "articles": [a.to_dict() for a in self.articles],
+        }
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What `Assistant.remove` deleted. `files_on_disk`: sources still there, which a
+    plain `rag ingest` leaves out (`--readd` adds them back)."""
+
+    removed: tuple[ArticleSummary, ...]
+    files_on_disk: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "removed": [a.to_dict() for a in self.removed],
+            "files_on_disk": list(self.files_on_disk),
+        }
 
 
 @dataclass(frozen=True)

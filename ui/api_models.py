@@ -61,6 +61,20 @@ class AskRequest(BaseModel):
     history: list[HistoryTurn] = Field(
         default_factory=list, max_length=100, description="Earlier turns, oldest first."
     )
+    time_window: bool | None = Field(
+        None,
+        description='Read a time phrase of the question ("last week", "in 2022") as the '
+        "dates searched, within since/until (default: on; false searches every date).",
+    )
+
+
+class WindowOut(BaseModel):
+    """The publication dates searched, and the question's words they were read from."""
+
+    since: str | None
+    until: str | None
+    phrase: str | None = Field(description='The question\'s time phrase ("last week"), or null.')
+    text: str = Field(description='"searched articles from 2024-02-03 to 2024-02-10 (…)"')
 
 
 class CitationOut(BaseModel):
@@ -117,6 +131,7 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float]
     answered_by: str
     notes: list[str]
+    window: WindowOut | None = Field(None, description="The dates searched; null: all of them.")
 
 
 class ArticleOut(BaseModel):
@@ -126,6 +141,34 @@ class ArticleOut(BaseModel):
     source: str = _SOURCE
     url: str
     text: str
+
+
+class ArticleSummaryOut(BaseModel):
+    id: str
+    title: str = Field(description="The title, or for an untitled article its first sentence.")
+    date: str = Field(description="YYYY-MM-DD, or empty when undated.")
+    source: str = _SOURCE
+    chunks: int = Field(description="Chunks of the article in the index.")
+    copies: int = Field(description="Other files with the same text, stored once.")
+    chars: int = Field(description="Length of the text in characters.")
+
+
+class ArticlePageOut(BaseModel):
+    """`GET /v1/articles`: one page of the list."""
+
+    total: int = Field(description="Articles that match, on all pages.")
+    offset: int
+    limit: int
+    articles: list[ArticleSummaryOut]
+
+
+class RemovalOut(BaseModel):
+    """`DELETE /v1/articles/{id}`: what was removed."""
+
+    removed: list[ArticleSummaryOut]
+    files_on_disk: list[str] = Field(
+        description="Files still on disk: `rag ingest` leaves them out unless `--readd`."
+    )
 
 
 class StatusOut(BaseModel):
@@ -183,7 +226,11 @@ class ChatCompletionRequest(BaseModel):
     """`POST /v1/chat/completions`. Other OpenAI fields (temperature, ...) are accepted
     and ignored: the answer is extracted, not sampled."""
 
-    model: str = Field("newsrag", max_length=200, description="Ignored; echoed back.")
+    model: str = Field(
+        "newsrag",
+        max_length=200,
+        description="`newsrag` (see `/v1/models`); another name gets 404 `model_not_found`.",
+    )
     messages: list[ChatMessage] = Field(
         min_length=1, max_length=200, description="The conversation; the last one is asked."
     )

@@ -30,6 +30,11 @@ a.rag-open { font-weight: 600; color: #2563eb; text-decoration: none; cursor: po
 a.rag-open-link { display: inline-block; margin-top: 4px; font-size: 0.85em; }
 .rag-note { color: #d97706; font-style: italic; }
 .rag-sources { max-height: 380px; overflow-y: auto; padding-right: 4px; }
+table.rag-articles { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+table.rag-articles th, table.rag-articles td { text-align: left; padding: 3px 6px;
+  border-bottom: 1px solid rgba(127, 127, 127, 0.25); vertical-align: top; }
+table.rag-articles .rag-num { text-align: right; }
+a.rag-delete { color: #dc2626; text-decoration: none; cursor: pointer; font-size: 0.85em; }
 .rag-article-text { white-space: pre-wrap; line-height: 1.5; max-height: 460px;
   overflow-y: auto; padding-right: 6px; }
 """
@@ -48,6 +53,30 @@ ON_LOAD_JS = """
   box.value = link.getAttribute("href").slice("#cite-".length) + "-" + window.ragClicks;
   box.dispatchEvent(new Event("input", { bubbles: true }));
  }, true);
+ // The Articles view's row links: "open" or "delete" and the row's place on the page.
+ document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest('a[href^="#art-"]');
+  if (!link) return;
+  event.preventDefault();
+  const box = document.querySelector("#rag-art-pick textarea, #rag-art-pick input");
+  if (!box) return;
+  window.ragClicks = (window.ragClicks || 0) + 1;
+  box.value = link.getAttribute("href").slice("#art-".length) + "-" + window.ragClicks;
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+ }, true);
+ // Gradio labels each message with its raw content (our markers' HTML): label it with
+ // the words a reader sees instead.
+ const relabel = () => {
+  document.querySelectorAll("#rag-chat [data-testid='bot'], #rag-chat [data-testid='user']")
+   .forEach((message) => {
+    const who = message.getAttribute("data-testid") === "bot" ? "Answer" : "Question";
+    const label = who + ": " + message.innerText.trim().slice(0, 1000);
+    if (message.getAttribute("aria-label") !== label) message.setAttribute("aria-label", label);
+   });
+ };
+ new MutationObserver(relabel).observe(document.body,
+  { childList: true, subtree: true, characterData: true, attributes: true,
+    attributeFilter: ["aria-label"] });
 }
 """
 

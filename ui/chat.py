@@ -18,7 +18,7 @@ from typing import Any, Final
 import gradio as gr
 
 from rag import Answer, Assistant, Citation, InputError, RagError, Status, Turn
-from ui import assets, render
+from ui import articles_view, assets, render
 from ui.examples import example_questions
 from ui.page import EMPTY_ARTICLE, EMPTY_SOURCES, Page, layout
 from ui.uploads import add_uploads
@@ -253,6 +253,9 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
         cleared(_cleared, None, reset, api_visibility=PRIVATE)
     uploaded = [page.report, page.status, page.examples, page.files]
     page.add.click(session.upload, page.files, uploaded, api_visibility=PRIVATE)
+    browser = articles_view.ArticleBrowser(session.assistant)
+    corpus = [page.status, page.examples]
+    articles_view.wire(page.articles, browser, page.article, session.corpus, corpus)
 
 
 def _first(sample: list[str]) -> str:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ui import articles_view
+from ui.articles_view import ArticlesView
+
 EMPTY_SOURCES = '<p class="rag-meta">Sources of the selected answer appear here.</p>'
 EMPTY_ARTICLE = '<p class="rag-meta">Click a [n] marker or a source to read its article.</p>'
 
@@ -29,6 +32,7 @@ class Page:
     add: gr.Button
     pick: gr.Textbox  # hidden: the page script writes a clicked marker here
     copy_text: gr.Textbox  # hidden: the selected answer with its sources, for the clipboard
+    articles: ArticlesView
 
 
 def layout() -> Page:
@@ -54,9 +58,10 @@ def layout() -> Page:
                 elem_id="rag-upload",
             )
             add = gr.Button("Add to the index", elem_id="rag-add")
+    articles = articles_view.layout()
     pick = gr.Textbox(visible="hidden", elem_id="rag-pick")
     copy_text = gr.Textbox(visible="hidden", elem_id="rag-copy-text")
-    return Page(*chat, sources, article, status, report, files, add, pick, copy_text)
+    return Page(*chat, sources, article, status, report, files, add, pick, copy_text, articles)
 
 
 ChatColumn = tuple[
@@ -70,6 +75,7 @@ def _chat_column() -> ChatColumn:
     chat = gr.Chatbot(
         elem_id="rag-chat",
         label="Chat",
+        show_label=False,  # its label box sat on top of the first message
         height=480,
         latex_delimiters=[],
         feedback_options=None,

@@ -83,14 +83,26 @@ def highlighted(text: str, spans: Sequence[Span], *, focus: int | None = None) -
         start, end = max(span.start, last), min(span.end, len(text))
         if start >= end:
             continue
-        out.append(html.escape(text[last:start]))
+        out.append(html.escape(plain(text[last:start], line_start=last == 0)))
         attrs = f' id="rag-focus" class="rag-hl rag-focus" data-n="{span.n}"'
         if span.n != focus:
             attrs = f' class="rag-hl" data-n="{span.n}"'
         out.append(f"<mark{attrs}>{html.escape(text[start:end])}</mark>")
         last = end
-    out.append(html.escape(text[last:]))
+    out.append(html.escape(plain(text[last:], line_start=last == 0)))
     return "".join(out)
+
+
+_HEADING = re.compile(r"(^|\n)[ \t]{0,3}#{1,6}[ \t]+")
+
+
+def plain(text: str, *, line_start: bool = True) -> str:
+    """`text` without Markdown heading marks (`# Title` -> `Title`): the panels show an
+    article's words, not its markup. `line_start`: `text` begins a line."""
+    if not line_start:
+        first, newline, rest = text.partition("\n")
+        return first + newline + _HEADING.sub(r"\1", rest) if newline else text
+    return _HEADING.sub(r"\1", text)
 
 
 def quote_context(citation: Citation, passages: Sequence[Passage]) -> tuple[str, int] | None:
@@ -121,8 +133,11 @@ def display_title(title: str, source: str) -> str:
     return title or PurePath(source).name or source or "untitled"
 
 
-def _meta(title: str, date: str, source: str, score: float) -> str:
-    shown = [date or "undated"] + ([source] if title else []) + [f"relevance {score:.2f}"]
+def _meta(title: str, date: str, source: str, rank: int | None) -> str:
+    """Title, date, file and the passage's rank in the search: a raw fused score
+    ("relevance 1.05") means nothing to a reader, a rank does."""
+    ranked = [f"passage {rank} of the search"] if rank else []
+    shown = [date or "undated"] + ([source] if title else []) + ranked
     return (
         f'<span class="rag-title">{html.escape(display_title(title, source))}</span> '
         f'<span class="rag-meta">{html.escape(" · ".join(shown))}</span>'
@@ -136,7 +151,7 @@ def sources_html(answer: Answer, turn: int, contexts: dict[int, tuple[str, int]]
     An abstention lists the closest passages instead, none of them highlighted.
     """
     if answer.abstained or not answer.citations:
-        cards = [_passage_card(p) for p in answer.passages[:3]]
+        cards = [_passage_card(p, rank) for rank, p in enumerate(answer.passages[:3], 1)]
         head = "No passage answers this question. Closest passages:"
         body = "".join(cards) or "<p>Nothing retrieved.</p>"
         return f'<div class="rag-sources rag-abstained"><p class="rag-note">{head}</p>{body}</div>'
@@ -148,18 +163,36 @@ def sources_html(answer: Answer, turn: int, contexts: dict[int, tuple[str, int]]
         cards.append(
             f'<div class="rag-card" data-n="{c.n}">'
             f'<a class="rag-open" href="{cite_href(turn, c.n)}">[{c.n}]</a> '
-            f"{_meta(c.title, c.date, c.source, c.score)}"
+            f"{_meta(c.title, c.date, c.source, passage_rank(c, answer.passages))}"
             f'<div class="rag-context">{prefix}{highlighted(text, [span])} …</div>'
             f'<a class="rag-open rag-open-link" href="{cite_href(turn, c.n)}">Open article</a>'
             "</div>"
         )
-    return f'<div class="rag-sources">{"".join(cards)}</div>'
+    return f'<div class="rag-sources">{confidence_html(answer)}{"".join(cards)}</div>'
 
 
-def _passage_card(p: Passage) -> str:
-    snippet = " ".join(p.text.split())[:400]
+def passage_rank(citation: Citation, passages: Sequence[Passage]) -> int | None:
+    """1 + the place of the passage holding `citation` in the search results."""
+    for rank, p in enumerate(passages, 1):
+        if p.article_id == citation.article_id and p.start <= citation.start < p.end:
+            return rank
+    return None
+
+
+def confidence_html(answer: Answer) -> str:
+    if answer.confidence is None:
+        return ""
+    percent = round(answer.confidence * 100)
     return (
-        f'<div class="rag-card rag-passage">{_meta(p.title, p.date, p.source, p.score)}'
+        f'<p class="rag-meta rag-confidence">The reader\'s confidence in this answer: '
+        f"{percent} %</p>"
+    )
+
+
+def _passage_card(p: Passage, rank: int) -> str:
+    snippet = " ".join(plain(p.text).split())[:400]
+    return (
+        f'<div class="rag-card rag-passage">{_meta(p.title, p.date, p.source, rank)}'
         f'<div class="rag-context">{html.escape(snippet)} …</div></div>'
     )
 
