@@ -38,6 +38,10 @@ from rag.timeline import Timeline, build_timeline
 from rag.timewindow import Searched, Window, narrow, resolve_window
 from rag.types import Answer, ArticlePage, ArticleView, Passage, Removal, Status, Turn
 
+# No path in the message: it reaches HTTP clients, who have no use for the server's
+# folders (`rag status` shows the home).
+NOT_READY = "the index is empty: run `rag ingest PATH` first"
+
 
 class Assistant:
     """Question answering over one index. Cheap to build: the index opens on first use."""
@@ -190,6 +194,13 @@ class Assistant:
                     self._retriever = self._answerer = self._rewriter = self._reader = None
                 return ingest(index, files, prune=prune, readd=readd, progress=progress)
 
+    def _existing_index(self) -> Index:
+        """The index, if one was ever made: reading must not leave an empty index folder
+        behind (`rag ask` in a folder that has none)."""
+        if self._index is None and not (Path(self.settings.home) / "catalog.sqlite").exists():
+            raise NotReadyError(NOT_READY)
+        return self.index
+
     # --- ask --------------------------------------------------------------------------
     def ask(
         self,
@@ -257,10 +268,8 @@ class Assistant:
                 f"since ({filters.since}) is after until ({filters.until})", field="since"
             )
         turns = validate_history(history)
-        if self.index.catalog.is_empty():
-            # No path in the message: it reaches HTTP clients, who have no use for the
-            # server's folders (`rag status` shows the home).
-            raise NotReadyError("the index is empty: run `rag ingest PATH` first")
+        if self._existing_index().catalog.is_empty():
+            raise NotReadyError(NOT_READY)
         query = self.rewriter.rewrite(question, turns) if turns else question
         use_window = self.settings.retrieval.time_windows if time_window is None else time_window
         window = self.window(question, filters.since, filters.until) if use_window else None
@@ -326,7 +335,7 @@ class Assistant:
         those whose title or text holds every word of `query` (or whose id it is), in
         the date range (undated articles drop out of a range)."""
         return library.list_page(
-            self.index,
+            self._existing_index(),
             query=query,
             since=parse_date_arg(since, "since"),
             until=parse_date_arg(until, "until"),
@@ -342,7 +351,7 @@ class Assistant:
         their files leaves them out (`ingest(..., readd=True)` adds them back).
         `InputError` naming the first target that matches nothing, and nothing removed."""
         with self._write_lock:
-            return library.remove(self.index, targets)
+            return library.remove(self._existing_index(), targets)
 
 
 def validate_question(question: object) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from rag import Answer, Assistant, IngestReport, Settings
+    from rag import Answer, Assistant, IngestReport, Removal, Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 HOME_HELP = "index folder (default: $RAG_HOME or .rag)"
@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
     ingest.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     ingest.add_argument("--rebuild", action="store_true", help="empty the index first")
+    ingest.add_argument(
+        "--readd", action="store_true", help="add back articles removed with `rag remove`"
+    )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     ask = commands.add_parser("ask", help="answer a question from the index", parents=[home])
@@ -58,6 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="only articles published on or before YYYY-MM-DD; the question is taken as "
         "asked that day, so articles from the days before it rank higher",
     )
+    articles = commands.add_parser(
+        "articles", help="list the articles in the index (newest first)", parents=[home]
+    )
+    articles.add_argument("query", nargs="?", default="", help="words of the title or text")
+    articles.add_argument("--since", help="only articles published on or after YYYY-MM-DD")
+    articles.add_argument("--until", help="only articles published on or before YYYY-MM-DD")
+    articles.add_argument("--sort", default="newest", help="newest (default), oldest or title")
+    articles.add_argument("--limit", type=int, default=50, help="articles shown (1-200)")
+    articles.add_argument("--offset", type=int, default=0, help="skip this many first")
+    articles.add_argument("--json", action="store_true", help="print one JSON object")
+
+    remove = commands.add_parser(
+        "remove", help="delete articles from the index, by id or file", parents=[home]
+    )
+    remove.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or files")
+    remove.add_argument("--json", action="store_true", help="print one JSON object")
 
     status = commands.add_parser("status", help="what the index holds", parents=[home])
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -149,8 +168,19 @@ def _assistant(settings: Settings) -> Assistant:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.errors import InputError
+
+    if not args.paths and not Path(settings.seeds).exists():
+        raise InputError(
+            f"no path given, and the default corpus folder {str(settings.seeds)!r} is not "
+            "here: pass the files or folders to ingest, e.g. `rag ingest ~/news` "
+            "(.txt, .md or .jsonl articles)",
+            field="paths",
+        )
     paths = args.paths or [settings.seeds]
-    report = _assistant(settings).ingest(paths, prune=args.prune, rebuild=args.rebuild)
+    report = _assistant(settings).ingest(
+        paths, prune=args.prune, rebuild=args.rebuild, readd=args.readd
+    )
     if args.json:
         print(json.dumps(report_to_dict(report), indent=2))
     else:
@@ -165,15 +195,22 @@ def report_to_dict(report: IngestReport) -> dict[str, Any]:
 
 
 def format_report(report: IngestReport) -> str:
+    from rag import Skipped
+
+    chunks = "1 chunk" if report.chunks_embedded == 1 else f"{report.chunks_embedded} chunks"
     lines = [
         f"added {len(report.added)}, updated {len(report.updated)}, "
         f"unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
-        f"duplicates {len(report.duplicates)}, skipped {len(report.skipped)} "
-        f"({report.chunks_embedded} chunks embedded)"
+        f"duplicates {len(report.duplicates)}, skipped {len(report.skipped)}"
+        + (f", withheld {len(report.withheld)}" if report.withheld else "")
+        + f" ({chunks} embedded)"
     ]
     if report.recovered:
         lines.append(f"cleaned up {report.recovered} writes left by an interrupted ingest")
+    removed = [Skipped(article_id, "its file is gone (--prune)") for article_id in report.removed]
     for title, items in (
+        ("removed", removed),
+        ("withheld (removed with `rag remove`; --readd adds them again)", report.withheld),
         ("skipped", report.skipped),
         ("duplicates", report.duplicates),
         ("warnings", report.warnings),
@@ -230,6 +267,52 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILURE if status.problems else EXIT_OK
 
 
+def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    page = _assistant(settings).articles(
+        args.query,
+        since=args.since,
+        until=args.until,
+        sort=args.sort,
+        limit=args.limit,
+        offset=args.offset,
+    )
+    if args.json:
+        print(json.dumps(page.to_dict(), ensure_ascii=False))
+        return EXIT_OK
+    shown = f"{page.offset + 1}-{page.offset + len(page.articles)}" if page.articles else "none"
+    print(f"{page.total} articles match; showing {shown}")
+    for a in page.articles:
+        copies = f", {a.copies} duplicate copies" if a.copies else ""
+        print(f"{a.id}\t{a.date or 'undated'}\t{a.title}\t({a.source}, {a.chunks} chunks{copies})")
+    if page.offset + len(page.articles) < page.total:
+        print(f"more: --offset {page.offset + len(page.articles)}")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    removal = _assistant(settings).remove(args.targets)
+    if args.json:
+        print(json.dumps(removal.to_dict(), ensure_ascii=False))
+        return EXIT_OK
+    print(format_removal(removal))
+    return EXIT_OK
+
+
+def format_removal(removal: Removal) -> str:
+    if not removal.removed:
+        return "nothing to remove: already removed (any unfinished part of it is now done)"
+    count = len(removal.removed)
+    lines = [f"removed {count} article{'s' if count != 1 else ''}:"]
+    lines += [f"  {a.id}: {a.title} ({a.date or 'undated'}, {a.source})" for a in removal.removed]
+    if removal.files_on_disk:
+        lines.append(
+            "their files are still on disk ("
+            + ", ".join(removal.files_on_disk)
+            + "): a plain `rag ingest` leaves them out; `rag ingest --readd PATH` adds them back"
+        )
+    return "\n".join(lines)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.serve import serve
 
@@ -246,6 +329,8 @@ _COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "status": cmd_status,
+    "articles": cmd_articles,
+    "remove": cmd_remove,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }

@@ -18,9 +18,10 @@ import ipaddress
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response, Security
+from fastapi import APIRouter, Query, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
@@ -33,6 +34,7 @@ from rag import Assistant, InputError, NotReadyError, RagError, Settings, StoreE
 from rag.types import public_path
 from ui.api_models import (
     ArticleOut,
+    ArticlePageOut,
     AskRequest,
     AskResponse,
     ChatCompletion,
@@ -41,6 +43,7 @@ from ui.api_models import (
     HealthOut,
     ModelList,
     ModelOut,
+    RemovalOut,
     StatusOut,
 )
 from ui.openai_chat import completion, question_and_history, stream_events
@@ -70,9 +73,11 @@ class ApiError(Exception):
         message: str,
         kind: str = "invalid_request_error",
         param: str | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.kind, self.param = status, message, kind, param
+        self.code = code
 
 
 class AnyText(Convertor[str]):
@@ -116,6 +121,7 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
             since=body.since,
             until=body.until,
             history=[turn.model_dump() for turn in body.history],
+            time_window=body.time_window,
         )
         return AskResponse.model_validate(answer.to_dict())
 
@@ -132,6 +138,14 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     def chat_completions(body: ChatCompletionRequest) -> Any:
         """OpenAI-compatible chat: the answer text carries `[n]` markers and the response
         carries the structured `citations`."""
+        if body.model != MODEL_NAME:  # as OpenAI answers a model it does not serve
+            raise ApiError(
+                404,
+                f"The model {body.model!r} does not exist; this server serves {MODEL_NAME!r} "
+                "(see /v1/models)",
+                param="model",
+                code="model_not_found",
+            )
         question, history = question_and_history(body.messages)
         # Answer before any byte is sent, so a failure still gets its proper status.
         answer = assistant.ask(
@@ -155,6 +169,46 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     def models() -> ModelList:
         """The one model, for OpenAI front ends that list models first."""
         return ModelList(data=[ModelOut(id=MODEL_NAME)])
+
+    @router.get(
+        "/v1/articles",
+        response_model=ArticlePageOut,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["articles"],
+    )
+    def articles(
+        q: Annotated[
+            str, Query(max_length=500, description="Words of the title or text, or an id.")
+        ] = "",
+        since: Annotated[date | None, Query(description="Published on or after this day.")] = None,
+        until: Annotated[date | None, Query(description="Published on or before this day.")] = None,
+        sort: Literal["newest", "oldest", "title"] = "newest",
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> ArticlePageOut:
+        """A page of the stored articles: title, date, source, chunks and duplicate copies."""
+        page = assistant.articles(
+            q, since=since, until=until, sort=sort, limit=limit, offset=offset
+        )
+        return ArticlePageOut.model_validate(page.to_dict())
+
+    @router.delete(
+        "/v1/articles/{article_id:anytext}",
+        response_model=RemovalOut,
+        responses={**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}},
+        dependencies=secured,
+        tags=["articles"],
+    )
+    def delete_article(article_id: str) -> RemovalOut:
+        """Delete an article from the catalog, the vectors and the keyword index, in one
+        crash-safe step. A plain `rag ingest` of a folder still holding its file leaves
+        it out (`rag ingest --readd` adds it back)."""
+        try:
+            assistant.article(article_id)
+        except InputError as exc:
+            raise ApiError(404, str(exc), "not_found_error", "article_id") from None
+        return RemovalOut.model_validate(assistant.remove([article_id]).to_dict())
 
     @router.get(
         "/v1/articles/{article_id:anytext}",
@@ -301,8 +355,9 @@ async def _bounded(request: Request, limit: int) -> Request:
 
 def _error_response(exc: Exception) -> JSONResponse:
     status, message, kind, param = _describe(exc)
+    code = exc.code if isinstance(exc, ApiError) else None
     body = ErrorOut.model_validate(
-        {"error": {"message": message, "type": kind, "param": param, "code": None}}
+        {"error": {"message": message, "type": kind, "param": param, "code": code}}
     )
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
@@ -334,7 +389,9 @@ def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str, st
     problems: list[str] = []
     first_field: str | None = None
     for error in exc.errors():
-        loc = [part for part in error.get("loc", ()) if part != "body"]
+        loc = list(error.get("loc", ()))
+        if loc and loc[0] in ("body", "query", "path"):  # where it was, not what
+            loc = loc[1:]
         if error.get("type") == "json_invalid":
             problems.append("the request body is not valid JSON")
             continue
