@@ -15,8 +15,25 @@ _NAME = r"([A-Z][a-z]+(?: [A-Z][a-z]+){1,2})"
 _PERSON = [re.compile(rf"\bsaid {_NAME}\b"), re.compile(rf"\b{_NAME}, (?:a|an|the) [a-z]")]
 _NOT_NAMES = {"A", "An", "And", "At", "But", "For", "In", "It", "On", "The", "They", "This", "We"}
 _DATE = re.compile(
-    r"\bon ((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2})\b"
+    r"\bon ((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.? (\d{1,2})\b"
 )
+_MONTHS = {
+    name[:3].lower(): name
+    for name in [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+}
 
 
 def candidate_questions(text: str) -> list[str]:
@@ -28,7 +45,9 @@ def candidate_questions(text: str) -> list[str]:
             if name.split()[0] not in _NOT_NAMES:
                 seen.setdefault(f"Who is {name}?")
     for match in _DATE.finditer(text):
-        seen.setdefault(f"What happened on {match.group(1)}?")
+        month = _MONTHS.get(match.group(1)[:3].lower())
+        if month is not None:  # one spelling: "Feb. 2" and "February 2" are one question
+            seen.setdefault(f"What happened on {month} {int(match.group(2))}?")
     return list(seen)
 
 
@@ -56,10 +75,25 @@ def _interleave(lists: Iterable[list[str]]) -> list[str]:
 
 
 def _answered(assistant: Assistant, questions: list[str], limit: int) -> list[str]:
+    """The first `limit` questions that get an answer, at most half of them of one form
+    ("Who is ...?", "What happened on ...?"), and none answered by the same quote as
+    another (two phrasings of one question)."""
     kept: list[str] = []
+    quotes: set[tuple[str, int]] = set()
+    per_form: dict[str, int] = {}
     for question in questions[: limit * 4]:
-        if not assistant.ask(question).abstained:
-            kept.append(question)
+        form = " ".join(question.split()[:2])
+        if per_form.get(form, 0) >= max(1, limit // 2):
+            continue
+        answer = assistant.ask(question)
+        if answer.abstained or not answer.citations:
+            continue
+        first = (answer.citations[0].article_id, answer.citations[0].start)
+        if first in quotes:
+            continue
+        quotes.add(first)
+        per_form[form] = per_form.get(form, 0) + 1
+        kept.append(question)
         if len(kept) == limit:
             break
     return kept

@@ -181,7 +181,23 @@ def test_a_date_range_without_articles_abstains(seeded_fake_assistant: Assistant
 
 def test_candidate_questions_skip_sentence_openers() -> None:
     text = "For Iran, the aim is clear, said Aron Lund. Strikes began on Feb. 2 at dawn."
-    assert candidate_questions(text) == ["Who is Aron Lund?", "What happened on Feb. 2?"]
+    assert candidate_questions(text) == ["Who is Aron Lund?", "What happened on February 2?"]
+
+
+def test_one_date_spelt_two_ways_is_one_candidate() -> None:
+    text = "Strikes began on Feb. 2. More came on February 2 and on Sept. 03."
+    assert candidate_questions(text) == [
+        "What happened on February 2?",
+        "What happened on September 3?",
+    ]
+
+
+def test_examples_are_diverse_and_answered(seeded_fake_assistant: Assistant) -> None:
+    examples = example_questions(seeded_fake_assistant)
+    assert len(examples) >= 2
+    assert len({" ".join(q.split()[:2]) for q in examples}) >= 2  # not all one form
+    firsts = [seeded_fake_assistant.ask(q).citations[0] for q in examples]
+    assert len({(c.article_id, c.start) for c in firsts}) == len(examples)  # no rephrasings
 
 
 def test_stream_prefixes_end_before_the_whole_text() -> None:
