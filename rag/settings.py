@@ -7,9 +7,11 @@ Flat variables for the common knobs (`RAG_HOME`, `RAG_CHROMA_URL`, `RAG_API_KEY`
 
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
@@ -19,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from index.errors import InputError
 from index.settings import (
     ChunkingSettings,
     EmbeddingSettings,
@@ -235,12 +238,18 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        check_environment(os.environ)
         toml_file = os.environ.get("RAG_SETTINGS_FILE", "rag.toml")
         return (
             init_settings,
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
         )
+
+    @classmethod
+    def variable_names(cls) -> list[str]:
+        """Every `RAG_*` variable the tree reads (`RAG_RETRIEVAL__TOP_K`, ...)."""
+        return sorted(f"RAG_{path}" for path in _paths(cls))
 
     def index_settings(self) -> IndexSettings:
         return IndexSettings(
@@ -250,3 +259,63 @@ class Settings(BaseSettings):
             chunking=self.chunking,
             nlp=self.nlp,
         )
+
+
+# Read by newsrag, not settings: the traceback switch and the settings file's name.
+OTHER_VARIABLES = frozenset({"RAG_DEBUG", "RAG_SETTINGS_FILE"})
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """`InputError` for a `RAG_*` variable that names no setting: pydantic-settings would
+    silently ignore `RAG_TOPK=3`, and the user would never learn it did nothing."""
+    known = set(Settings.variable_names())
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("RAG_") or upper in OTHER_VARIABLES or _known(upper, known):
+            continue
+        hint = _closest(upper, known)
+        hint = f"; did you mean {hint}?" if hint else ""
+        raise InputError(
+            f"unknown setting {name} in the environment{hint} (nested settings take "
+            "`__`, e.g. RAG_RETRIEVAL__TOP_K; the README lists them)",
+            field=name,
+        )
+
+
+def _closest(name: str, known: set[str]) -> str | None:
+    """The setting `name` most likely meant: `RAG_TOPK` -> `RAG_RETRIEVAL__TOP_K`, by
+    its last part with the underscores dropped."""
+    squashed = name.rsplit("__", 1)[-1].removeprefix("RAG_").replace("_", "")
+    leaves: dict[str, list[str]] = {}
+    for variable in sorted(known):
+        leaf = variable.rsplit("__", 1)[-1].removeprefix("RAG_").replace("_", "")
+        leaves.setdefault(leaf, []).append(variable)
+    match = difflib.get_close_matches(squashed, list(leaves), n=1, cutoff=0.75)
+    if match:  # the one under the same parent, else the shortest
+        parent = name.rsplit("__", 1)[0] if "__" in name else ""
+        return min(leaves[match[0]], key=lambda v: (not v.startswith(parent), len(v)))
+    whole = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+    return whole[0] if whole else None
+
+
+def _known(name: str, known: set[str]) -> bool:
+    """`name` is a setting, or lies inside one that takes free keys (a dict)."""
+    return name in known or any(name.startswith(f"{k}__") for k in known if k in _OPEN)
+
+
+def _paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    paths: list[str] = []
+    for field_name, info in model.model_fields.items():
+        path = f"{prefix}{field_name.upper()}"
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths.append(path)  # a whole nested model may be given as JSON
+            paths.extend(_paths(annotation, f"{path}__"))
+        else:
+            paths.append(path)
+            if get_origin(annotation) is dict or annotation is dict:
+                _OPEN.add(f"RAG_{path}")
+    return paths
+
+
+_OPEN: set[str] = set()  # settings whose value is a mapping: any key below them is fine
