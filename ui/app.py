@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import fastapi
 import gradio as gr
+from fastapi_offline import FastAPIOffline
 
 from rag import Assistant, Settings
 from ui.assets import page_assets
@@ -23,8 +24,10 @@ from ui.uploads import MAX_UPLOAD_BYTES
 
 
 def create_app(assistant: Assistant, settings: Settings) -> fastapi.FastAPI:
-    # /openapi.json and /docs describe the JSON API (the Gradio mount is not in them).
-    app = fastapi.FastAPI(title="newsrag", redoc_url=None)
+    # /openapi.json and /docs describe the JSON API (the Gradio mount is not in them);
+    # /docs loads Swagger UI from this server (FastAPI's default fetches it from a CDN,
+    # a blank page offline).
+    app = FastAPIOffline(title="newsrag", redoc_url=None, static_url="/docs-assets")
     # Routers go here: the Gradio mount at "/" below catches every path that no earlier
     # route matched, so it must stay last.
     app.include_router(build_api_router(assistant, settings))

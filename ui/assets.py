@@ -101,6 +101,18 @@ SCROLL_JS = """
 }
 """
 
+DOWNLOAD_JS = """
+(text) => {
+  if (!text) return;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], { type: "text/markdown" }));
+  link.download = "newsrag-conversation.md";
+  document.body.appendChild(link);
+  link.click();
+  setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+}
+"""
+
 COPY_JS = """
 (text) => {
   if (text) navigator.clipboard.writeText(text).catch(() => {});

@@ -237,10 +237,12 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
     ask_inputs = [page.question, page.chat, answers, page.top_k, page.since, page.until]
     ask_outputs = [page.chat, answers, page.sources, page.copy_text, page.question]
     for trigger in (page.send.click, page.question.submit):
-        trigger(session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE)
+        trigger(session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE).then(
+            render.conversation_markdown, answers, page.conversation, api_visibility=PRIVATE
+        )
     page.examples.click(_first, page.examples, page.question, api_visibility=PRIVATE).then(
         session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE
-    )
+    ).then(render.conversation_markdown, answers, page.conversation, api_visibility=PRIVATE)
     opened = [page.sources, page.article]
     page.pick.change(
         session.open_citation, [page.pick, answers], opened, api_visibility=PRIVATE
@@ -250,7 +252,10 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
     page.copy.click(None, page.copy_text, None, js=assets.COPY_JS)
     reset = [page.chat, answers, page.sources, page.article, page.copy_text]
     for cleared in (page.clear.click, page.chat.clear):  # our button and the chat's bin icon
-        cleared(_cleared, None, reset, api_visibility=PRIVATE)
+        cleared(_cleared, None, reset, api_visibility=PRIVATE).then(
+            lambda: "", None, page.conversation, api_visibility=PRIVATE
+        )
+    page.download.click(None, page.conversation, None, js=assets.DOWNLOAD_JS)
     uploaded = [page.report, page.status, page.examples, page.files]
     page.add.click(session.upload, page.files, uploaded, api_visibility=PRIVATE)
     browser = articles_view.ArticleBrowser(session.assistant)

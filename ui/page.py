@@ -33,6 +33,8 @@ class Page:
     pick: gr.Textbox  # hidden: the page script writes a clicked marker here
     copy_text: gr.Textbox  # hidden: the selected answer with its sources, for the clipboard
     articles: ArticlesView
+    download: gr.Button
+    conversation: gr.Textbox  # hidden: the whole conversation as Markdown, for the download
 
 
 def layout() -> Page:
@@ -61,12 +63,16 @@ def layout() -> Page:
     articles = articles_view.layout()
     pick = gr.Textbox(visible="hidden", elem_id="rag-pick")
     copy_text = gr.Textbox(visible="hidden", elem_id="rag-copy-text")
-    return Page(*chat, sources, article, status, report, files, add, pick, copy_text, articles)
+    conversation = gr.Textbox(visible="hidden", elem_id="rag-conversation")
+    return Page(
+        *chat[:-1], sources, article, status, report, files, add, pick, copy_text, articles,
+        chat[-1], conversation,
+    )  # fmt: skip
 
 
 ChatColumn = tuple[
     gr.Chatbot, gr.Textbox, gr.Button, gr.Dataset, gr.Button, gr.Button,
-    gr.Textbox, gr.Textbox, gr.Slider,
+    gr.Textbox, gr.Textbox, gr.Slider, gr.Button,
 ]  # fmt: skip
 
 
@@ -96,10 +102,11 @@ def _chat_column() -> ChatColumn:
     )
     with gr.Row():
         copy = gr.Button("Copy answer with sources", size="sm", elem_id="rag-copy")
+        download = gr.Button("Download conversation (.md)", size="sm", elem_id="rag-download")
         clear = gr.Button("Clear conversation", size="sm", elem_id="rag-clear")
     with gr.Accordion("Filters", open=False):
         with gr.Row():
             since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-since")
             until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-until")
         top_k = gr.Slider(1, 20, value=5, step=1, label="Passages used")
-    return chat, question, send, examples, copy, clear, since, until, top_k
+    return chat, question, send, examples, copy, clear, since, until, top_k, download

@@ -263,3 +263,24 @@ def _display_name(source: str, names: dict[str, str]) -> str:
         if source.startswith(path):
             return name + source[len(path) :]
     return source
+
+
+def conversation_markdown(answers: Sequence[Answer | None]) -> str:
+    """The whole conversation as Markdown: each question, its answer, and each citation
+    with its article, date, file, character span and quote (`text[start:end] == quote`)."""
+    lines = ["# newsrag conversation", ""]
+    for number, answer in enumerate(filter(None, answers), 1):
+        lines += [f"## {number}. {answer.question}", "", answer.text, ""]
+        if answer.citations:
+            lines.append("Sources:")
+            lines.append("")
+            for c in answer.citations:
+                lines.append(
+                    f"- [{c.n}] {display_title(c.title, c.source)} ({c.date or 'undated'}), "
+                    f"`{c.source}`, article `{c.article_id}`, characters {c.start}-{c.end}:"
+                )
+                lines.append(f"  > {' '.join(c.quote.split())}")
+            lines.append("")
+        elif answer.abstained:
+            lines += ["(No answer in the corpus.)", ""]
+    return "\n".join(lines).rstrip() + "\n"
