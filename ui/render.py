@@ -246,6 +246,7 @@ def report_markdown(report: IngestReport, names: dict[str, str] | None = None) -
     )
     lines = [counts]
     for title, items in (
+        ("Withheld (removed earlier; `rag ingest --readd` adds them back)", report.withheld),
         ("Skipped", report.skipped),
         ("Duplicates", report.duplicates),
         ("Warnings", report.warnings),

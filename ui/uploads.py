@@ -67,7 +67,8 @@ def add_uploads(
             _copy_into_place(temp, target)
         stored.append(target)
         names[str(target)] = original
-    report = assistant.ingest(stored, progress=progress) if stored else IngestReport()
+    # An upload is the user asking for the file: one they removed before comes back.
+    report = assistant.ingest(stored, progress=progress, readd=True) if stored else IngestReport()
     report.skipped.extend(refused)
     return report, names
 

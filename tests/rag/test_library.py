@@ -178,3 +178,35 @@ def test_an_unknown_target_removes_nothing(assistant: Assistant) -> None:
     assert assistant.articles().total == 4
     with pytest.raises(InputError):
         assistant.remove([])
+
+
+def test_a_removed_article_leaves_timelines_and_example_questions(
+    assistant: Assistant, news: Path
+) -> None:
+    from ui.examples import example_questions
+
+    write(news, "festival2.txt", "2024-03-08", "Said Ruth Okafor, the Carden apple festival ended.")
+    assistant.ingest([news])
+    target = assistant.articles("festival", sort="oldest").articles[0]
+    before = assistant.timeline("Carden apple festival")
+    assert target.id in {e.article_id for e in before.entries}
+
+    assistant.remove([target.id])
+
+    after = assistant.timeline("Carden apple festival")
+    assert target.id not in {e.article_id for e in after.entries}
+    assert target.id not in {a.article_id for e in after.entries for a in e.also_in}
+    for question in example_questions(assistant):
+        cited = assistant.ask(question).citations
+        assert all(c.article_id != target.id for c in cited)
+
+
+def test_an_upload_of_a_removed_file_adds_it_back(assistant: Assistant, tmp_path: Path) -> None:
+    from ui.uploads import add_uploads
+
+    upload = write(tmp_path, "otter.txt", "2024-03-10", "An otter swam across Lake Tahoe.")
+    report, _ = add_uploads(assistant, [(upload, "otter.txt")])
+    otter = assistant.articles("otter").articles[0]
+    assistant.remove([otter.id])
+    report, _ = add_uploads(assistant, [(upload, "otter.txt")])
+    assert report.added == [otter.id] and not report.withheld
