@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,9 @@ CREATE TABLE IF NOT EXISTS pending (article_id TEXT PRIMARY KEY, content_hash TE
 CREATE INDEX IF NOT EXISTS articles_date ON articles (date_key, id);
 CREATE TABLE IF NOT EXISTS removed (
     article_id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT PRIMARY KEY, answer_id TEXT NOT NULL, created TEXT NOT NULL, record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS copies (
     article_id TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (article_id, source)
@@ -337,6 +341,22 @@ class Catalog:
         for article_id, source in self._db.execute("SELECT id, source FROM articles"):
             found.setdefault(source, []).append(article_id)
         return found
+
+    # --- feedback ---------------------------------------------------------------------
+    @store_failures("writing feedback to the catalog (SQLite)")
+    def add_feedback(self, feedback_id: str, answer_id: str, created: str, record: object) -> None:
+        """Store one piece of user feedback (a JSON-able record), durably, at once."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO feedback VALUES (?, ?, ?, ?)",
+                (feedback_id, answer_id, created, json.dumps(record, ensure_ascii=False)),
+            )
+
+    @store_failures(READ)
+    def feedback(self) -> list[dict[str, Any]]:
+        """Every feedback record, oldest first."""
+        rows = self._db.execute("SELECT record FROM feedback ORDER BY created, id")
+        return [json.loads(row[0]) for row in rows]
 
     # --- removed articles and duplicate copies ----------------------------------------
     def record_removed(self, article_ids: Iterable[str]) -> None:

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from index.articles import parse_date
 from index.embedding import Embedder
 from index.ingest import IngestReport, Progress, article_files, ingest
 from index.store import Index, open_index
-from rag import library
+from rag import feedback, library
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.question import QuestionAnalyzer
 from rag.errors import InputError, NotReadyError
+from rag.feedback import Feedback
 from rag.followup import QueryRewriter, RuleRewriter
 from rag.retrieval import (
     DateFilter,
@@ -69,6 +72,7 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
         self._rewriter: QueryRewriter | None = None
+        self._asked = feedback.AnswerLog()  # recent answers, for feedback on them
         self._reader: ExtractiveAnswerer | None = None
         # One parser of questions for the time window and the reader: one parse each.
         self.questions = QuestionAnalyzer(self.settings.nlp)
@@ -236,7 +240,10 @@ class Assistant:
             "answer": (done - retrieved) * 1000,
             "total": (done - started) * 1000,
         }
-        return replace(answer, timings_ms=timings)
+        answer = replace(answer, timings_ms=timings, answer_id=feedback.new_answer_id())
+        request = {"top_k": top_k, "since": _day(since), "until": _day(until)}
+        self._asked.remember(feedback.Asked(answer, tuple(turns), request, feedback.now()))
+        return answer
 
     def search(
         self,
@@ -320,6 +327,55 @@ class Assistant:
     def status(self) -> Status:
         return Status.from_index(self.index.status())
 
+    # --- feedback ---------------------------------------------------------------------
+    def feedback(
+        self,
+        answer_id: str,
+        rating: str,
+        *,
+        comment: str = "",
+        correct_answer: str = "",
+        no_answer: bool = False,
+    ) -> Feedback:
+        """Store a verdict on an answer this assistant gave (`Answer.answer_id`): `rating`
+        "up" or "down", an optional comment, and for "down" the right answer or
+        `no_answer` (the archive has none). Stored in the catalog with the question, the
+        answer, its citations, the conversation, the settings and the index state."""
+        answer_id, rating, comment, correct_answer, no_answer = feedback.check(
+            answer_id, rating, comment, correct_answer, no_answer
+        )
+        asked = self._asked.get(answer_id)
+        if asked is None:
+            raise InputError(
+                f"no recent answer with id {answer_id!r} (answers are remembered until "
+                f"{feedback.ANSWERS_KEPT} newer ones, or a restart)",
+                field="answer_id",
+            )
+        given = Feedback(
+            f"fb-{uuid.uuid4().hex[:16]}",
+            answer_id,
+            rating,
+            comment,
+            correct_answer,
+            no_answer,
+            feedback.now(),
+        )
+        index = self._existing_index()
+        state = {**self.status().to_dict(), "generation": index.catalog.generation()}
+        settings = self.settings.model_dump(
+            mode="json", exclude={"api_key": True, "llm": {"api_key"}}
+        )
+        record = feedback.record(asked, given, settings, state)
+        index.catalog.add_feedback(given.id, answer_id, given.created, record)
+        return given
+
+    def feedback_questions(self) -> list[dict[str, Any]]:
+        """The stored feedback as a question set in `rag eval`'s JSONL record shape."""
+        return feedback.questions(self._existing_index().catalog.feedback())
+
+    def feedback_stats(self) -> dict[str, Any]:
+        return feedback.stats(self._existing_index().catalog.feedback())
+
     # --- the article list -------------------------------------------------------------
     def articles(
         self,
@@ -352,6 +408,10 @@ class Assistant:
         `InputError` naming the first target that matches nothing, and nothing removed."""
         with self._write_lock:
             return library.remove(self._existing_index(), targets)
+
+
+def _day(value: date | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value or None
 
 
 def validate_question(question: object) -> str:

@@ -141,6 +141,8 @@ class Answer:
     answer_type: str | None = None  # what the question asks for: person, date, number, ...
     confidence: float | None = None  # the reader's probability that the answer is right
     window: SearchWindow | None = None  # the dates searched; None: all of them
+    # Names this answer for `Assistant.feedback` (set by `Assistant.ask`; "" elsewhere).
+    answer_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `rag ask --json` and `POST /v1/ask`."""
@@ -157,6 +159,7 @@ class Answer:
             "answered_by": self.answered_by,
             "notes": list(self.notes),
             "window": self.window.to_dict() if self.window else None,
+            "answer_id": self.answer_id,
         }
 
 

@@ -131,6 +131,7 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float]
     answered_by: str
     notes: list[str]
+    answer_id: str = Field("", description="Names this answer for `POST /v1/feedback`.")
     window: WindowOut | None = Field(None, description="The dates searched; null: all of them.")
 
 
@@ -169,6 +170,37 @@ class RemovalOut(BaseModel):
     files_on_disk: list[str] = Field(
         description="Files still on disk: `rag ingest` leaves them out unless `--readd`."
     )
+
+
+class FeedbackRequest(BaseModel):
+    """`POST /v1/feedback`: a verdict on an answer of `/v1/ask` or `/v1/chat/completions`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"answer_id": "ans-…", "rating": "down", "correct_answer": "85 targets"}]
+        },
+    )
+
+    answer_id: str = Field(min_length=1, max_length=100, description="The answer's `answer_id`.")
+    rating: Literal["up", "down"] = Field(description="Thumbs up or down.")
+    comment: str = Field("", max_length=5000, description="Optional words on the answer.")
+    correct_answer: str = Field(
+        "", max_length=5000, description="With `down`: the right answer (becomes the gold one)."
+    )
+    no_answer: bool = Field(
+        False, description="With `down`: the archive holds no answer (gold: abstain)."
+    )
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    answer_id: str
+    rating: str
+    comment: str
+    correct_answer: str
+    no_answer: bool
+    created: str
 
 
 class StatusOut(BaseModel):
@@ -273,6 +305,7 @@ class ChatCompletion(BaseModel):
     usage: Usage
     citations: list[CitationOut]
     abstained: bool
+    answer_id: str = Field("", description="Names this answer for `POST /v1/feedback`.")
 
 
 class ModelOut(BaseModel):

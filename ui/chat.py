@@ -18,7 +18,7 @@ from typing import Any, Final
 import gradio as gr
 
 from rag import Answer, Assistant, Citation, InputError, RagError, Status, Turn
-from ui import articles_view, assets, render
+from ui import articles_view, assets, feedback_view, render
 from ui.examples import example_questions
 from ui.page import EMPTY_ARTICLE, EMPTY_SOURCES, Page, layout
 from ui.uploads import add_uploads
@@ -261,6 +261,8 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
     browser = articles_view.ArticleBrowser(session.assistant)
     corpus = [page.status, page.examples]
     articles_view.wire(page.articles, browser, page.article, session.corpus, corpus)
+    thumbs = feedback_view.FeedbackHandlers(session.assistant)
+    feedback_view.wire(page.feedback, thumbs, page.chat, answers)
 
 
 def _first(sample: list[str]) -> str:

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ui import cli_feedback
+
 if TYPE_CHECKING:
     from rag import Answer, Assistant, IngestReport, Removal, Settings
 
@@ -77,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or files")
     remove.add_argument("--json", action="store_true", help="print one JSON object")
+
+    cli_feedback.add_parser(commands, [home])
 
     status = commands.add_parser("status", help="what the index holds", parents=[home])
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -313,6 +317,11 @@ def format_removal(removal: Removal) -> str:
     return "\n".join(lines)
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    cli_feedback.run(args, _assistant(settings))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.serve import serve
 
@@ -331,6 +340,7 @@ _COMMANDS = {
     "status": cmd_status,
     "articles": cmd_articles,
     "remove": cmd_remove,
+    "feedback": cmd_feedback,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }

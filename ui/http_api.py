@@ -40,6 +40,8 @@ from ui.api_models import (
     ChatCompletion,
     ChatCompletionRequest,
     ErrorOut,
+    FeedbackOut,
+    FeedbackRequest,
     HealthOut,
     ModelList,
     ModelOut,
@@ -209,6 +211,28 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         except InputError as exc:
             raise ApiError(404, str(exc), "not_found_error", "article_id") from None
         return RemovalOut.model_validate(assistant.remove([article_id]).to_dict())
+
+    @router.post(
+        "/v1/feedback",
+        response_model=FeedbackOut,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["feedback"],
+    )
+    def feedback(body: FeedbackRequest) -> FeedbackOut:
+        """A thumbs up or down on an answer (its `answer_id` from `/v1/ask` or
+        `/v1/chat/completions`), with an optional comment and, for a thumbs down, the
+        right answer or `no_answer`. Stored with the question, the answer, its
+        citations, the conversation, the settings and the index state; `rag feedback
+        export` turns it into a question set for `rag eval`."""
+        given = assistant.feedback(
+            body.answer_id,
+            body.rating,
+            comment=body.comment,
+            correct_answer=body.correct_answer,
+            no_answer=body.no_answer,
+        )
+        return FeedbackOut.model_validate(given.to_dict())
 
     @router.get(
         "/v1/articles/{article_id:anytext}",

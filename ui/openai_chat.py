@@ -87,6 +87,7 @@ def completion(answer: Answer, model: str) -> ChatCompletion:
         ),
         citations=_citations(answer),
         abstained=answer.abstained,
+        answer_id=answer.answer_id,
     )
 
 
@@ -108,7 +109,9 @@ def stream_events(answer: Answer, model: str) -> Iterator[str]:
     for piece in _pieces(reply_text(answer)):
         yield event({"content": piece})
     citations = [c.model_dump() for c in _citations(answer)]
-    yield event({}, "stop", citations=citations, abstained=answer.abstained)
+    yield event(
+        {}, "stop", citations=citations, abstained=answer.abstained, answer_id=answer.answer_id
+    )
     yield "data: [DONE]\n\n"
 
 

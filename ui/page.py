@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ui import articles_view
+from ui import articles_view, feedback_view
 from ui.articles_view import ArticlesView
+from ui.feedback_view import FeedbackView
 
 EMPTY_SOURCES = '<p class="rag-meta">Sources of the selected answer appear here.</p>'
 EMPTY_ARTICLE = '<p class="rag-meta">Click a [n] marker or a source to read its article.</p>'
@@ -35,6 +36,7 @@ class Page:
     articles: ArticlesView
     download: gr.Button
     conversation: gr.Textbox  # hidden: the whole conversation as Markdown, for the download
+    feedback: FeedbackView
 
 
 def layout() -> Page:
@@ -43,6 +45,7 @@ def layout() -> Page:
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             chat = _chat_column()
+            feedback = feedback_view.layout()
         with gr.Column(scale=4):
             gr.Markdown("### Sources")
             sources = gr.HTML(EMPTY_SOURCES, elem_id="rag-sources", js_on_load=None)
@@ -66,7 +69,7 @@ def layout() -> Page:
     conversation = gr.Textbox(visible="hidden", elem_id="rag-conversation")
     return Page(
         *chat[:-1], sources, article, status, report, files, add, pick, copy_text, articles,
-        chat[-1], conversation,
+        chat[-1], conversation, feedback,
     )  # fmt: skip
 
 
@@ -84,7 +87,7 @@ def _chat_column() -> ChatColumn:
         show_label=False,  # its label box sat on top of the first message
         height=480,
         latex_delimiters=[],
-        feedback_options=None,
+        feedback_options=["Like", "Dislike"],  # thumbs on every answer (ui.feedback_view)
         buttons=[],  # a message's own copy button would copy its markup
         placeholder="Ask a question about the articles in the index.",
     )
