@@ -355,7 +355,7 @@ class Catalog:
     @store_failures(READ)
     def feedback(self) -> list[dict[str, Any]]:
         """Every feedback record, oldest first."""
-        rows = self._db.execute("SELECT record FROM feedback ORDER BY created, id")
+        rows = self._db.execute("SELECT record FROM feedback ORDER BY rowid")  # as given
         return [json.loads(row[0]) for row in rows]
 
     # --- removed articles and duplicate copies ----------------------------------------
