@@ -33,7 +33,14 @@ class KeywordHit:
 
 
 def english_stopwords() -> list[str]:
-    """nltk's English stop words (bundled with llama-index), a fuller list than bm25s's 33."""
+    """nltk's English stop words (bundled with llama-index), a fuller list than bm25s's 33.
+
+    Read from the bundled file when it is there: importing `nltk.corpus` takes a second."""
+    from index.sentences import bundled_nltk_file
+
+    bundled = bundled_nltk_file("corpora/stopwords/english")
+    if bundled is not None:
+        return [word for word in bundled.read_text(encoding="utf-8").splitlines() if word]
     from nltk.corpus import stopwords
 
     from index.sentences import ensure_nltk_data

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -45,9 +47,27 @@ class EntityRecognizer(Protocol):
     def entities(self, texts: Sequence[str]) -> list[list[EntitySpan]]: ...
 
 
+@contextmanager
+def _thinc_without_torch(name: str) -> Iterator[None]:
+    """Import spaCy without torch: thinc imports torch (1-2 s) only to offer torch-backed
+    layers, which the CNN pipelines (`*_sm/md/lg`) never use, so that a query path on
+    the ONNX encoder starts without torch. A transformer pipeline (`*_trf`), or a
+    process that has torch already, imports spaCy as usual."""
+    if "torch" in sys.modules or "spacy" in sys.modules or name.endswith("_trf"):
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` -> ImportError
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]  # later imports of torch work as usual
+
+
 def load_pipeline(name: str, *, exclude: Sequence[str] = ()) -> Language:
     """Load a spaCy pipeline by name or path; the default falls back to its offline package."""
-    import spacy
+    with _thinc_without_torch(name):
+        import spacy
 
     try:
         return spacy.load(name, exclude=list(exclude))

@@ -6,9 +6,10 @@ import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nltk
-from nltk.tokenize.punkt import PunktTokenizer
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktTokenizer
 
 
 def _bundled_nltk_data() -> str:
@@ -22,16 +23,27 @@ def _bundled_nltk_data() -> str:
 
 _BUNDLED_NLTK_DATA = _bundled_nltk_data()
 
+
+def bundled_nltk_file(name: str) -> Path | None:
+    """A file of the bundled nltk data (`corpora/stopwords/english`), if it is there."""
+    path = Path(_BUNDLED_NLTK_DATA) / name if _BUNDLED_NLTK_DATA else None
+    return path if path is not None and path.is_file() else None
+
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 def ensure_nltk_data() -> None:
+    import nltk  # 0.5-1 s of imports (scipy among them), paid only when text is split
+
     if _BUNDLED_NLTK_DATA and _BUNDLED_NLTK_DATA not in nltk.data.path:
         nltk.data.path.append(_BUNDLED_NLTK_DATA)
 
 
 @lru_cache(maxsize=1)
 def _punkt() -> PunktTokenizer:
+    from nltk.tokenize.punkt import PunktTokenizer
+
     ensure_nltk_data()
     return PunktTokenizer("english")
 

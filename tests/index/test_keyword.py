@@ -24,3 +24,14 @@ def test_a_date_range_keeps_dated_chunks_inside_it_only(tmp_path: Path) -> None:
     assert found(None, 20240201) == {"early"}
     assert found(20240201, None) == {"late"}
     assert found(20240101, 20241231) == {"early", "late"}
+
+
+def test_the_stop_words_read_from_the_bundled_file_are_nltks() -> None:
+    from nltk.corpus import stopwords
+
+    from index.keyword import english_stopwords
+    from index.sentences import ensure_nltk_data
+
+    ensure_nltk_data()
+    assert english_stopwords() == list(stopwords.words("english"))
+    assert {"the", "and", "of"} <= set(english_stopwords())

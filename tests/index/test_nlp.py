@@ -63,3 +63,34 @@ def test_the_recogniser_drops_the_shared_encoder_and_finds_the_same_entities() -
     expected = [EntitySpan(e.start_char, e.end_char, e.label_) for e in full(text).ents]
     assert found == expected and len(found) > 10
     assert recognizer._pipeline().pipe_names == ["ner"]
+
+
+def test_the_spacy_pipeline_loads_without_importing_torch() -> None:
+    """thinc would import torch (1-2 s) for layers en_core_web_sm never uses; a process
+    that needs torch later still gets it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = (
+        "import sys, json\n"
+        "from index.nlp import load_pipeline\n"
+        "nlp = load_pipeline('en_core_web_sm')\n"
+        "ents = [e.label_ for e in nlp('Joel Wing lives in Baghdad.').ents]\n"
+        "before = 'torch' in sys.modules\n"
+        "import torch\n"
+        "print(json.dumps({'ents': ents, 'torch_before': before, 'torch_after': bool(torch)}))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result == {"ents": ["PERSON", "GPE"], "torch_before": False, "torch_after": True}
