@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ui import cli_feedback
+from ui import cli_feedback, cli_timeline
 
 if TYPE_CHECKING:
     from rag import Answer, Assistant, IngestReport, Removal, Settings
@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="only articles published on or before YYYY-MM-DD; the question is taken as "
         "asked that day, so articles from the days before it rank higher",
     )
+    ask.add_argument(
+        "--no-time-window",
+        action="store_true",
+        help='search every date even when the question names a time ("last week")',
+    )
+    cli_timeline.add_parser(commands, [home])
+    cli_feedback.add_parser(commands, [home])
+
     articles = commands.add_parser(
         "articles", help="list the articles in the index (newest first)", parents=[home]
     )
@@ -79,8 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove.add_argument("targets", nargs="+", metavar="ID|PATH", help="article ids or files")
     remove.add_argument("--json", action="store_true", help="print one JSON object")
-
-    cli_feedback.add_parser(commands, [home])
 
     status = commands.add_parser("status", help="what the index holds", parents=[home])
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -229,7 +235,11 @@ def format_report(report: IngestReport) -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     answer = _assistant(settings).ask(
-        args.question, top_k=args.top_k, since=args.since, until=args.until
+        args.question,
+        top_k=args.top_k,
+        since=args.since,
+        until=args.until,
+        time_window=False if args.no_time_window else None,
     )
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -238,8 +248,18 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    cli_feedback.run(args, _assistant(settings))
+    return EXIT_OK
+
+
+def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
+    cli_timeline.run(args, _assistant(settings))
+    return EXIT_OK
+
+
 def format_answer(answer: Answer) -> str:
-    lines = [answer.text, ""]
+    lines = [answer.text, *cli_timeline.window_line(answer), ""]
     if answer.citations:
         lines.append("Sources:")
         for c in answer.citations:
@@ -317,11 +337,6 @@ def format_removal(removal: Removal) -> str:
     return "\n".join(lines)
 
 
-def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    cli_feedback.run(args, _assistant(settings))
-    return EXIT_OK
-
-
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.serve import serve
 
@@ -337,10 +352,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 _COMMANDS = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "timeline": cmd_timeline,
+    "feedback": cmd_feedback,
     "status": cmd_status,
     "articles": cmd_articles,
     "remove": cmd_remove,
-    "feedback": cmd_feedback,
     "serve": cmd_serve,
     "eval": cmd_eval,
 }

@@ -49,6 +49,7 @@ from ui.api_models import (
     StatusOut,
 )
 from ui.openai_chat import completion, question_and_history, stream_events
+from ui.timeline_api import add_timeline_route
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,8 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     def models() -> ModelList:
         """The one model, for OpenAI front ends that list models first."""
         return ModelList(data=[ModelOut(id=MODEL_NAME)])
+
+    add_timeline_route(router, assistant, secured, _ERRORS)
 
     @router.get(
         "/v1/articles",

@@ -58,13 +58,14 @@ def question_and_history(messages: list[ChatMessage]) -> tuple[str, list[dict[st
 
 
 def reply_text(answer: Answer) -> str:
+    searched = f"\n\n({answer.window.text})" if answer.window else ""
     if not answer.citations:
-        return answer.text
+        return answer.text + searched
     sources = [
         f"[{c.n}] {c.title or c.article_id} ({c.date or 'undated'}), {c.source}"
         for c in answer.citations
     ]
-    return answer.text + "\n\nSources:\n" + "\n".join(sources)
+    return answer.text + "\n\nSources:\n" + "\n".join(sources) + searched
 
 
 def _citations(answer: Answer) -> list[CitationOut]:
