@@ -273,7 +273,7 @@ def rag_cli(argv: list[str], out: str, hold: Fault | None = None) -> None:
     _prepare_child()
     os.environ["RAG_CHUNKING__CHUNK_TOKENS"] = "32"
     os.environ["RAG_CHUNKING__OVERLAP_TOKENS"] = "4"
-    index.store.SentenceTransformerEmbedder = lambda _: HashingEmbedder()  # type: ignore[assignment,misc,return-value]
+    index.store.build_embedder = lambda _: HashingEmbedder()  # type: ignore[assignment]
     base = Path(out)
 
     def pause() -> None:
