@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,9 @@ class Assistant:
         self._answerer: Answerer | None = None
         self._rewriter: QueryRewriter | None = None
         self._asked = feedback.AnswerLog()  # recent answers, for feedback on them
+        # Embeds the query while this thread parses the question (the encoder releases
+        # the GIL); the vector waits in the embedder's cache for the dense retriever.
+        self._query_vectors = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query")
         self._reader: ExtractiveAnswerer | None = None
         # One parser of questions for the time window and the reader: one parse each.
         self.questions = QuestionAnalyzer(self.settings.nlp)
@@ -279,6 +283,9 @@ class Assistant:
             raise NotReadyError(NOT_READY)
         query = self.rewriter.rewrite(question, turns) if turns else question
         use_window = self.settings.retrieval.time_windows if time_window is None else time_window
+        if use_window and self._custom_retriever is None and self.settings.retrieval.mode != "bm25":
+            # A failure here is met again, and reported, by the retriever's own call.
+            self._query_vectors.submit(self.index.embedder.embed_query, query)
         window = self.window(question, filters.since, filters.until) if use_window else None
         if window is not None and window.phrase:
             narrowed = DateFilter(window.since, window.until)

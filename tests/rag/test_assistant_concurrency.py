@@ -48,3 +48,29 @@ def test_warm_up_opens_everything_before_the_first_question(
 
     assert all(isinstance(r, Answer) and not r.abstained for r in results)
     assert len(started) == 1
+
+
+def test_the_query_is_embedded_while_the_question_is_parsed(
+    seeded_fake_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encode and spaCy's parse overlap: the parse waits for the encode to start
+    and would time out (and the ask fail) if they ran one after the other."""
+    import threading
+
+    assistant = seeded_fake_assistant
+    embedder = assistant.index.embedder
+    embedding = threading.Event()
+    original_embed, original_parse = embedder.embed_query, assistant.questions.parse
+
+    def embed_query(text: str) -> object:
+        embedding.set()
+        return original_embed(text)
+
+    def parse(question: str) -> object:
+        assert embedding.wait(timeout=5), "the query was not being embedded meanwhile"
+        return original_parse(question)
+
+    monkeypatch.setattr(embedder, "embed_query", embed_query)
+    monkeypatch.setattr(assistant.questions, "parse", parse)
+    answer = assistant.ask(QUESTION)
+    assert answer.citations
