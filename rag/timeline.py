@@ -111,7 +111,7 @@ class Timeline:
         notes = (*self.notes, *([self.window.text] if self.window else []))
         return Answer(
             question,
-            self.text,
+            self.text.replace("\n", "\n\n"),  # one paragraph per article in Markdown
             not self.entries,
             self.citations,
             passages,

@@ -18,7 +18,7 @@ from typing import Any, Final
 import gradio as gr
 
 from rag import Answer, Assistant, Citation, InputError, RagError, Status, Turn
-from ui import articles_view, assets, feedback_view, render
+from ui import articles_view, assets, feedback_view, render, timeline_view
 from ui.examples import example_questions
 from ui.page import EMPTY_ARTICLE, EMPTY_SOURCES, Page, layout
 from ui.uploads import add_uploads
@@ -53,8 +53,10 @@ class ChatSession:
         top_k: float,
         since: str,
         until: str,
+        time_window: bool | None = None,
     ) -> Iterator[tuple[Messages, Answers, str, str, str]]:
-        """Stream the answer into the chat; then fill the sources panel and the copy text."""
+        """Stream the answer into the chat; then fill the sources panel and the copy text.
+        A timeline question gets a timeline (`ui.timeline_view`)."""
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
@@ -63,12 +65,15 @@ class ChatSession:
         turn = len(answers)
         messages = [*messages, {"role": "user", "content": render.escape_markdown(question)}]
         try:
-            answer = self.assistant.ask(
+            answer = timeline_view.answer_for(
+                self.assistant,
                 question,
                 top_k=int(top_k),
                 since=since or None,
                 until=until or None,
-                history=history(answers),
+                turns=history(answers),
+                answers=answers,
+                time_window=time_window,
             )
         except RagError as exc:
             messages.append({"role": "assistant", "content": render.error_markdown(str(exc))})
@@ -89,6 +94,18 @@ class ChatSession:
         final = render.answer_markdown(answer.text, turn, abstained=answer.abstained, short=short)
         messages.append({"role": "assistant", "content": final})
         yield messages, [*answers, answer], sources, render.copy_text(answer), ""
+
+    def respond_every_date(
+        self, messages: Messages, answers: Answers, top_k: float, since: str, until: str
+    ) -> Iterator[tuple[Messages, Answers, str, str, str]]:
+        """The window chip's click: the last question again, over every date."""
+        last = next((a for a in reversed(answers) if a is not None), None)
+        if last is None:
+            yield messages, answers, gr.skip(), gr.skip(), gr.skip()
+            return
+        yield from self.respond(
+            last.question, messages, answers, top_k, since, until, time_window=False
+        )
 
     def contexts(self, answer: Answer) -> dict[int, tuple[str, int]]:
         """Each citation's surrounding text: its passage, or a window of its article."""
@@ -239,7 +256,11 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
     for trigger in (page.send.click, page.question.submit):
         trigger(session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE).then(
             render.conversation_markdown, answers, page.conversation, api_visibility=PRIVATE
-        )
+        ).then(timeline_view.chip_update, answers, page.window_chip, api_visibility=PRIVATE)
+    again = [page.chat, answers, page.top_k, page.since, page.until]
+    page.window_chip.click(
+        session.respond_every_date, again, ask_outputs, api_visibility=PRIVATE
+    ).then(timeline_view.chip_update, answers, page.window_chip, api_visibility=PRIVATE)
     page.examples.click(_first, page.examples, page.question, api_visibility=PRIVATE).then(
         session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE
     ).then(render.conversation_markdown, answers, page.conversation, api_visibility=PRIVATE)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ui import articles_view, feedback_view
+from ui import articles_view, feedback_view, timeline_view
 from ui.articles_view import ArticlesView
 from ui.feedback_view import FeedbackView
 
@@ -37,6 +37,7 @@ class Page:
     download: gr.Button
     conversation: gr.Textbox  # hidden: the whole conversation as Markdown, for the download
     feedback: FeedbackView
+    window_chip: gr.Button  # the dates read from the question; a click searches every date
 
 
 def layout() -> Page:
@@ -45,6 +46,7 @@ def layout() -> Page:
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             chat = _chat_column()
+            window_chip = timeline_view.chip()
             feedback = feedback_view.layout()
         with gr.Column(scale=4):
             gr.Markdown("### Sources")
@@ -69,7 +71,7 @@ def layout() -> Page:
     conversation = gr.Textbox(visible="hidden", elem_id="rag-conversation")
     return Page(
         *chat[:-1], sources, article, status, report, files, add, pick, copy_text, articles,
-        chat[-1], conversation, feedback,
+        chat[-1], conversation, feedback, window_chip,
     )  # fmt: skip
 
 
