@@ -213,6 +213,9 @@ class OnnxEmbedder:
                 )
                 options = onnxruntime.SessionOptions()
                 options.log_severity_level = 3
+                # Idle pool threads sleep instead of spinning: the question's parse runs
+                # beside the query encode, and an ingest beside a server, on few cores.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 self._session = onnxruntime.InferenceSession(
                     str(path), options, providers=["CPUExecutionProvider"]
                 )
