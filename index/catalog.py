@@ -371,6 +371,18 @@ class Catalog:
     def removed_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT article_id FROM removed")}
 
+    @store_failures(READ)
+    def has_copies(self) -> bool:
+        return self._db.execute("SELECT 1 FROM copies LIMIT 1").fetchone() is not None
+
+    def forget_copies(self, sources: Sequence[str], *, gone: bool = False) -> None:
+        """Drop the copies read from `sources` and (`gone`) those whose file is missing."""
+        self._db.executemany("DELETE FROM copies WHERE source = ?", [(s,) for s in sources])
+        if gone:
+            rows = self._db.execute("SELECT DISTINCT source FROM copies").fetchall()
+            missing = [(row[0],) for row in rows if not Path(row[0]).exists()]
+            self._db.executemany("DELETE FROM copies WHERE source = ?", missing)
+
     def record_copies(self, copies: Iterable[tuple[str, str]]) -> None:
         """(stored article id, source of another file with the same text)."""
         self._db.executemany("INSERT OR IGNORE INTO copies VALUES (?, ?)", list(copies))

@@ -83,7 +83,7 @@ def ingest(
             index, loaded.articles, loaded.files, prune, report, withheld, copies
         )
         _write(index, planned, report, progress)
-        _record_copies(index, copies)
+        _record_copies(index, copies, [str(path) for path in loaded.files], prune)
         _remove(index, removed)
         report.removed = removed
         _refresh_keyword(index, report.changed)
@@ -121,11 +121,17 @@ def _refresh_keyword(index: Index, changed: bool) -> None:
             index.catalog.bump_generation()  # readers elsewhere reload the new BM25
 
 
-def _record_copies(index: Index, copies: list[tuple[str, str]]) -> None:
-    """Remember which files hold a stored article's text again (the article list's count)."""
-    if copies:
-        with index.catalog.transaction():
-            index.catalog.record_copies(copies)
+def _record_copies(
+    index: Index, copies: list[tuple[str, str]], read: list[str], prune: bool
+) -> None:
+    """Remember which files hold a stored article's text again (the article list's count):
+    the copies found in the files just read replace what was known of those files, and
+    `prune` forgets copies whose file is gone."""
+    if not copies and not index.catalog.has_copies():
+        return  # the usual case: no write at all
+    with index.catalog.transaction():
+        index.catalog.forget_copies(read, gone=prune)
+        index.catalog.record_copies(copies)
 
 
 def article_files(paths: Sequence[Path]) -> list[Path]:

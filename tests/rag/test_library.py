@@ -118,6 +118,18 @@ def test_duplicate_copies_are_counted_on_the_stored_article(
     assert len(report.duplicates) == 1
     hospital = assistant.articles("Norwick").articles[0]
     assert hospital.copies == 1
+    assert assistant.articles("Norwick").articles[0].copies == 1  # no double count
+    assistant.ingest([news, other])
+    assert assistant.articles("Norwick").articles[0].copies == 1  # re-read: still one
+    write(other, "copy.txt", "2024-03-04", "Now a different story about a ferry.")
+    assistant.ingest([news, other])
+    assert assistant.articles("Norwick").articles[0].copies == 0  # no longer a copy
+    (other / "copy.txt").unlink()
+    write(other, "again.txt", *ARTICLES["hospital.txt"])
+    assistant.ingest([news, other])
+    (other / "again.txt").unlink()
+    assistant.ingest([news], prune=True)
+    assert assistant.articles("Norwick").articles[0].copies == 0  # its file is gone
 
 
 def test_a_removed_article_is_gone_from_catalog_vectors_keywords_and_answers(
