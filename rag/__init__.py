@@ -23,6 +23,7 @@ from rag.errors import (
     StoreError,
 )
 from rag.settings import Settings
+from rag.timeline import Timeline, TimelineEntry
 from rag.types import (
     Answer,
     ArticlePage,
@@ -31,6 +32,7 @@ from rag.types import (
     Citation,
     Passage,
     Removal,
+    SearchWindow,
     Status,
     Turn,
 )
@@ -50,10 +52,13 @@ __all__ = [
     "Passage",
     "RagError",
     "Removal",
+    "SearchWindow",
     "Settings",
     "Skipped",
     "Status",
     "StoreError",
+    "Timeline",
+    "TimelineEntry",
     "Turn",
     "parse_date_arg",
 ]
