@@ -20,6 +20,7 @@ from rag.types import ArticlePage, ArticleSummary, Removal, public_path
 
 MAX_LIMIT = 200
 MAX_QUERY_CHARS = 500
+MAX_OFFSET = 1_000_000_000  # SQLite takes 64-bit integers; no archive is larger
 
 
 def list_page(
@@ -38,8 +39,10 @@ def list_page(
         raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}", field="sort")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be between 1 and {MAX_LIMIT}, got {limit!r}", field="limit")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InputError(f"offset must be 0 or more, got {offset!r}", field="offset")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise InputError(
+            f"offset must be between 0 and {MAX_OFFSET}, got {offset!r}", field="offset"
+        )
     if since and until and since > until:
         raise InputError(f"since ({since}) is after until ({until})", field="since")
     listing = index.catalog.list_articles(

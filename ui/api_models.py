@@ -6,10 +6,11 @@ field; the conversion happens in `ui.http_api`, never in `rag`.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
 
@@ -18,6 +19,22 @@ _SOURCE = Field(
     "relative (`seeds/a1.txt`), else only the file's name (`a1.txt`); never an absolute "
     "path of the server."
 )
+
+
+def _day_text(value: object) -> object:
+    """A day is written `YYYY-MM-DD`: pydantic would also take a number as a timestamp
+    (`"until": 0.0` as 1970-01-01), which the schema does not allow."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip())
+    ):
+        raise ValueError(f"a date must be written like 2024-02-10, got {value!r}")
+    return value
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+Day = Annotated[date, BeforeValidator(_day_text)]
 
 # A question must contain something other than whitespace; saying so in the schema
 # keeps the schema and the server's checks in agreement.
@@ -52,8 +69,8 @@ class AskRequest(BaseModel):
         strict=True,  # `true` or "5" is not a number of passages
         description="Passages to retrieve (default from settings).",
     )
-    since: date | None = Field(None, description="Only articles published on or after this day.")
-    until: date | None = Field(
+    since: Day | None = Field(None, description="Only articles published on or after this day.")
+    until: Day | None = Field(
         None,
         description="Only articles published on or before this day. The question is taken "
         "as asked that day: articles from the days before it rank higher.",
@@ -63,6 +80,7 @@ class AskRequest(BaseModel):
     )
     time_window: bool | None = Field(
         None,
+        strict=True,  # 0.0 or "yes" is not a switch
         description='Read a time phrase of the question ("last week", "in 2022") as the '
         "dates searched, within since/until (default: on; false searches every date).",
     )
@@ -189,7 +207,7 @@ class FeedbackRequest(BaseModel):
         "", max_length=5000, description="With `down`: the right answer (becomes the gold one)."
     )
     no_answer: bool = Field(
-        False, description="With `down`: the archive holds no answer (gold: abstain)."
+        False, strict=True, description="With `down`: the archive holds no answer (gold: abstain)."
     )
 
 
@@ -270,8 +288,8 @@ class ChatCompletionRequest(BaseModel):
     top_k: int | None = Field(
         None, ge=1, le=MAX_TOP_K, strict=True, description="newsrag extension."
     )
-    since: date | None = Field(None, description="newsrag extension: earliest article date.")
-    until: date | None = Field(
+    since: Day | None = Field(None, description="newsrag extension: earliest article date.")
+    until: Day | None = Field(
         None, description="newsrag extension: latest article date, and the day asked."
     )
 

@@ -18,7 +18,6 @@ import ipaddress
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, Security
@@ -39,6 +38,7 @@ from ui.api_models import (
     AskResponse,
     ChatCompletion,
     ChatCompletionRequest,
+    Day,
     ErrorOut,
     FeedbackOut,
     FeedbackRequest,
@@ -134,6 +134,7 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         responses={
             **_ERRORS,
             200: {"content": {"text/event-stream": {}}, "description": "With `stream`: SSE."},
+            404: {"model": ErrorOut, "description": "An unknown `model` (model_not_found)."},
         },
         dependencies=secured,
         tags=["openai"],
@@ -186,11 +187,11 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         q: Annotated[
             str, Query(max_length=500, description="Words of the title or text, or an id.")
         ] = "",
-        since: Annotated[date | None, Query(description="Published on or after this day.")] = None,
-        until: Annotated[date | None, Query(description="Published on or before this day.")] = None,
+        since: Annotated[Day | None, Query(description="Published on or after this day.")] = None,
+        until: Annotated[Day | None, Query(description="Published on or before this day.")] = None,
         sort: Literal["newest", "oldest", "title"] = "newest",
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> ArticlePageOut:
         """A page of the stored articles: title, date, source, chunks and duplicate copies."""
         page = assistant.articles(

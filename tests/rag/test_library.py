@@ -94,6 +94,7 @@ def test_date_range_and_paging(assistant: Assistant) -> None:
         ({"limit": 0}, "limit"),
         ({"limit": 201}, "limit"),
         ({"offset": -1}, "offset"),
+        ({"offset": 2**64}, "offset"),
         ({"sort": "size"}, "sort"),
         ({"since": "March"}, "since"),
         ({"since": "2024-03-05", "until": "2024-03-01"}, "since"),
