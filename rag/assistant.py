@@ -232,7 +232,9 @@ class Assistant:
         started = time.perf_counter()
         question = validate_question(question)
         turns = validate_history(history)
-        passages, window = self._search(question, top_k, since, until, turns, time_window)
+        passages, window = self._search(
+            question, top_k, since, until, turns, time_window, parse_ahead=True
+        )
         retrieved = time.perf_counter()
         asked_on = parse_date_arg(until, "until")
         answer = self.answerer.answer(question, passages, turns, asked_on=asked_on)
@@ -270,6 +272,8 @@ class Assistant:
         until: date | str | None,
         history: Sequence[Turn | dict[str, str]],
         time_window: bool | None,
+        *,
+        parse_ahead: bool = False,
     ) -> tuple[list[Passage], Searched]:
         question = validate_question(question)
         k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)
@@ -283,9 +287,14 @@ class Assistant:
             raise NotReadyError(NOT_READY)
         query = self.rewriter.rewrite(question, turns) if turns else question
         use_window = self.settings.retrieval.time_windows if time_window is None else time_window
-        if use_window and self._custom_retriever is None and self.settings.retrieval.mode != "bm25":
-            # A failure here is met again, and reported, by the retriever's own call.
-            self._query_vectors.submit(self.index.embedder.embed_query, query)
+        if parse_ahead or use_window:
+            # The query is embedded on a worker while this thread parses the question for
+            # its time window and the reader (the encoder releases the GIL; models load
+            # one at a time under index.imports.HEAVY_IMPORTS). The vector waits in the
+            # embedder's cache for the dense retriever, which meets any failure again.
+            if self._custom_retriever is None and self.settings.retrieval.mode != "bm25":
+                self._query_vectors.submit(self.index.embedder.embed_query, query)
+            self.questions.parse(question)
         window = self.window(question, filters.since, filters.until) if use_window else None
         if window is not None and window.phrase:
             narrowed = DateFilter(window.since, window.until)

@@ -61,10 +61,11 @@ class RetrievalSettings(BaseModel):
         "1 + weight. 0 turns the recency prior off.",
     )
     time_windows: bool = Field(
-        True,
+        False,
         description='Read a time phrase of the question ("last week", "since March", '
         '"in 2022") as the date range searched, within the caller\'s since/until '
-        "(rag/timewindow.py).",
+        "(rag/timewindow.py). Off by default: on realtimeqa-dev it lowered hit@5 from "
+        "0.800 to 0.750 (eval/results/time-windows/).",
     )
     time_window_lag_days: int = Field(
         7,

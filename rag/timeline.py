@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import InputError
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
-from rag.timewindow import Searched, mention_of_text
+from rag.timewindow import ANCHORS, Searched, mention_of_text
 from rag.types import Answer, Citation, Passage, SearchWindow
 
 if TYPE_CHECKING:
@@ -254,7 +254,8 @@ class TimelineQuery:
     topic: str
     newest_first: bool
     since: date | None = None
-    since_phrase: str | None = None
+    since_phrase: str | None = None  # "since March", or the topic's time ("last week")
+    until: date | None = None
 
 
 _TIMELINE = re.compile(
@@ -284,8 +285,35 @@ def route(question: str, asked_on: date | None = None) -> TimelineQuery | None:
         return TimelineQuery(topic, True, mention.since, phrase)
     match = _TIMELINE.match(question)
     if match:
-        return TimelineQuery(match.group("topic"), False)
+        return _with_time(match.group("topic"), asked_on or date.today())
     return None
+
+
+def _with_time(topic: str, asked_on: date) -> TimelineQuery:
+    """ "the dam last week" -> the dam, over last week's dates. The time is the topic's
+    last 1-3 words, led by a preposition ("in 2023", "since March") or holding an anchor
+    ("last week"): "Theresa May" stays a name."""
+    words = topic.split()
+    for k in (3, 2, 1):
+        if len(words) <= k:
+            continue
+        tail = words[-k:]
+        lead = tail[0].lower()
+        if lead in _PREPOSITIONS:
+            phrase = " ".join(tail[1:]) if lead in _PLAIN else " ".join(tail)
+        elif {w.lower() for w in tail} & ANCHORS:
+            phrase = " ".join(tail)
+        else:
+            continue
+        mention = mention_of_text(phrase, asked_on) if phrase else None
+        if mention is not None:
+            rest = " ".join(words[:-k])
+            return TimelineQuery(rest, False, mention.since, " ".join(tail), mention.until)
+    return TimelineQuery(topic, False)
+
+
+_PLAIN = frozenset({"in", "on", "during", "over"})
+_PREPOSITIONS = _PLAIN | {"since", "before", "until", "after"}
 
 
 def day_after(day: str) -> date | None:

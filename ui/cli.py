@@ -64,9 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         "asked that day, so articles from the days before it rank higher",
     )
     ask.add_argument(
-        "--no-time-window",
-        action="store_true",
-        help='search every date even when the question names a time ("last week")',
+        "--time-window",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help='read a time the question names ("last week") as the dates searched '
+        "(default: retrieval.time_windows, off)",
     )
     cli_timeline.add_parser(commands, [home])
     cli_feedback.add_parser(commands, [home])
@@ -239,7 +241,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         top_k=args.top_k,
         since=args.since,
         until=args.until,
-        time_window=False if args.no_time_window else None,
+        time_window=args.time_window,
     )
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))

@@ -59,8 +59,9 @@ def answer_for(
     start: date | str | None = query.since or since
     if query.newest_first and query.since is None:
         start = _after_previous(answers) or since
+    end: date | str | None = query.until or until
     timeline = assistant.timeline(
-        query.topic, since=start, until=until, newest_first=query.newest_first
+        query.topic, since=start, until=end, newest_first=query.newest_first
     )
     return timeline.as_answer(question)
 

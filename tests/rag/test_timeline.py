@@ -125,6 +125,10 @@ ASKED = date(2024, 2, 10)
         ("What's new about the dam?", "the dam", True, None),
         ("What's new about the dam since January 15?", "the dam", True, date(2024, 1, 15)),
         ("What is new with the dam since last week?", "the dam", True, date(2024, 2, 3)),
+        ("What happened with the dam last week?", "the dam", False, date(2024, 2, 3)),
+        ("Timeline of the dam in 2023", "the dam", False, date(2023, 1, 1)),
+        ("What happened with Theresa May?", "Theresa May", False, None),
+        ("What happened to the 2022 World Cup?", "the 2022 World Cup", False, None),
     ],
 )
 def test_timeline_questions_route_to_a_timeline(

@@ -5,17 +5,22 @@ from __future__ import annotations
 import pytest
 
 from rag import Assistant, Settings
+from rag.settings import RetrievalSettings
 from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 from ui import chat, timeline_view
 
 WEEK = "What did the council decide about the Kestrel Valley dam last week?"
 
+WINDOWS = RetrievalSettings(time_windows=True)  # off by default
+
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> chat.ChatSession:
     root = tmp_path_factory.mktemp("chat-timeline")
-    assistant = Assistant(Settings(home=root / "home"), embedder=HashingEmbedder())
+    assistant = Assistant(
+        Settings(home=root / "home", retrieval=WINDOWS), embedder=HashingEmbedder()
+    )
     assistant.ingest([write_story(root / "story")])
     return chat.ChatSession(assistant)
 

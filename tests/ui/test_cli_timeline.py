@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, Settings
+from rag.settings import RetrievalSettings
 from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 from ui import cli
+
+WINDOWS = RetrievalSettings(time_windows=True)  # off by default
 
 
 @pytest.fixture
 def story_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
-    assistant = Assistant(Settings(home=home), embedder=HashingEmbedder())
+    assistant = Assistant(Settings(home=home, retrieval=WINDOWS), embedder=HashingEmbedder())
     assistant.ingest([write_story(tmp_path / "story")])
 
     def fake(settings: Settings) -> Assistant:
@@ -76,7 +79,7 @@ def test_ask_says_which_dates_it_searched_and_can_search_them_all(
 ) -> None:
     question = "What happened with the Kestrel Valley dam last week?"
     home = ["--home", str(story_home)]
-    assert cli.main([*home, "ask", question, "--until", "2024-02-10"]) == 0
+    assert cli.main([*home, "ask", question, "--until", "2024-02-10", "--time-window"]) == 0
     out = capsys.readouterr().out
     assert 'Searched articles from 2024-02-03 to 2024-02-10 ("last week").' in out
     assert cli.main([*home, "ask", question, "--until", "2024-02-10", "--json"]) == 0

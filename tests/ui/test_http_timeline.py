@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rag import Assistant, Settings
+from rag.settings import RetrievalSettings
 from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 from tests.ui.http_support import make_app
@@ -13,11 +14,15 @@ from ui.openai_chat import reply_text
 
 QUESTION = "What happened with the Kestrel Valley dam last week?"
 
+WINDOWS = RetrievalSettings(time_windows=True)  # off by default
+
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     root = tmp_path_factory.mktemp("http-timeline")
-    assistant = Assistant(Settings(home=root / "home"), embedder=HashingEmbedder())
+    assistant = Assistant(
+        Settings(home=root / "home", retrieval=WINDOWS), embedder=HashingEmbedder()
+    )
     assistant.ingest([write_story(root / "story")])
     return assistant
 
