@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from index.imports import HEAVY_IMPORTS
 from index.settings import DEFAULT_MODEL, EmbeddingSettings
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def model(self) -> SentenceTransformer:
-        with self._lock:
+        with self._lock, HEAVY_IMPORTS:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as transformers_logging

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from index.imports import HEAVY_IMPORTS
 from index.settings import DEFAULT_SPACY_MODEL, NlpSettings
 
 if TYPE_CHECKING:
@@ -66,6 +67,11 @@ def _thinc_without_torch(name: str) -> Iterator[None]:
 
 def load_pipeline(name: str, *, exclude: Sequence[str] = ()) -> Language:
     """Load a spaCy pipeline by name or path; the default falls back to its offline package."""
+    with HEAVY_IMPORTS:
+        return _load_pipeline(name, exclude)
+
+
+def _load_pipeline(name: str, exclude: Sequence[str]) -> Language:
     with _thinc_without_torch(name):
         import spacy
 

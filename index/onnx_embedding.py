@@ -28,6 +28,7 @@ import numpy as np
 from filelock import FileLock
 
 from index.errors import InputError
+from index.imports import HEAVY_IMPORTS
 from index.settings import EmbeddingSettings
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ class OnnxEmbedder:
 
     @property
     def session(self) -> Any:
-        with self._lock:
+        with self._lock, HEAVY_IMPORTS:  # an export imports torch and transformers
             if self._session is None:
                 import onnxruntime
 
