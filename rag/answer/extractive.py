@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -41,7 +41,7 @@ from index.keyword import Analyzer
 from index.nlp import EntitySpan
 from index.sentences import sentence_spans
 from rag.answer.base import abstention_text
-from rag.answer.question import QuestionAnalysis, QuestionAnalyzer, bare_word
+from rag.answer.question import NAME_LABELS, QuestionAnalysis, QuestionAnalyzer, bare_word
 from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 
@@ -86,6 +86,7 @@ class Candidate:
     features: dict[str, float]
     z: float
     answers: tuple[EntitySpan, ...]  # entities of the expected type, article offsets
+    entities: tuple[EntitySpan, ...] = ()  # all of the sentence's named entities
 
     @property
     def confidence(self) -> float:
@@ -164,9 +165,19 @@ class ExtractiveAnswerer:
             for n, c in enumerate(reading.chosen, start=1)
         )
         # The fact comes from the best quoted sentence that holds one of the expected type.
+        analysis = reading.analysis
         holding = [c for c in reading.chosen if c.answers]
+        if not holding and analysis.answer_type is None and analysis.focus is not None:
+            # "Which classic comedy ...?": a focus noun of no known type still asks for a
+            # named thing; the short answer is a name (not one the question gives).
+            analysis = replace(analysis, labels=NAME_LABELS)
+            holding = [
+                replace(c, answers=fit)
+                for c in reading.chosen
+                if (fit := tuple(e for e in c.entities if _fits(e, c.text, c.start, analysis)))
+            ]
         source = max(holding, key=lambda c: c.z) if holding else None
-        short = self._short_answer(source, reading.analysis) if source is not None else None
+        short = self._short_answer(source, analysis) if source is not None else None
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         if short is not None and source is not None:
             n = next(
@@ -252,7 +263,9 @@ class ExtractiveAnswerer:
                 "rank": 1.0 / (rank + 1),
             }
             candidates.append(
-                Candidate(passage, start, end, text, features, self._z(features), answers)
+                Candidate(
+                    passage, start, end, text, features, self._z(features), answers, tuple(entities)
+                )
             )
         candidates.sort(key=lambda c: c.z, reverse=True)
         return candidates
@@ -350,7 +363,14 @@ class ExtractiveAnswerer:
             from the nearest question word, plus a step per less-wanted label."""
             distance = min((abs(entity.start - a) for a in anchors), default=0)
             attached = _extend_to_focus(text, offset, entity.end, analysis.focus) > entity.end
-            return not attached, distance + LABEL_STEP_CHARS * analysis.labels.index(entity.label)
+            if analysis.answer_type is None:
+                # A name for an untyped focus: the one set beside the focus noun ("the
+                # comedy Fawlty Towers", "Fawlty Towers, the classic comedy"), all names
+                # as wanted (NAME_LABELS carries no preference).
+                attached = attached or _beside_focus(text, offset, entity, analysis.focus)
+                return not attached, distance
+            steps = analysis.labels.index(entity.label)
+            return not attached, distance + LABEL_STEP_CHARS * steps
 
         entity = min(best.answers, key=preference)
         start, end = entity.start, _extend_to_focus(text, offset, entity.end, analysis.focus)
@@ -478,6 +498,20 @@ def _number_core(number: str) -> str:
     """'2,500' -> '2500', '22nd' -> '22', '3.1' -> '3.1'."""
     core = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", number.lower().rstrip(".,"))
     return core.replace(",", "")
+
+
+FOCUS_REACH_WORDS = 4  # how near a name its focus noun stands, either side
+
+
+def _beside_focus(text: str, offset: int, entity: EntitySpan, focus: str | None) -> bool:
+    """The focus noun among the `FOCUS_REACH_WORDS` words before or after the entity."""
+    if not focus:
+        return False
+    stem = focus[: max(len(focus) - 1, 3)]
+    start, end = entity.start - offset, entity.end - offset
+    before = [w for w in map(bare_word, text[:start].lower().split()) if w][-FOCUS_REACH_WORDS:]
+    after = [w for w in map(bare_word, text[end:].lower().split()) if w][:FOCUS_REACH_WORDS]
+    return any(word.startswith(stem) for word in (*before, *after))
 
 
 def _extend_to_focus(text: str, offset: int, end: int, focus: str | None) -> int:

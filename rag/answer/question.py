@@ -40,6 +40,21 @@ TYPE_LABELS: dict[str, tuple[str, ...]] = {
     "group": ("NORP", "ORG"),
     "who": ("PERSON", "ORG", "NORP", "GPE"),
 }
+# A "which X" / "what is the name of the X" question whose X has no type above still asks
+# for a named thing: its short answer may be any name (the quoted sentences are chosen
+# as for an untyped question).
+NAME_LABELS = (
+    "PERSON",
+    "ORG",
+    "GPE",
+    "LOC",
+    "FAC",
+    "PRODUCT",
+    "WORK_OF_ART",
+    "EVENT",
+    "NORP",
+    "LAW",
+)
 
 
 def _lexicon(**types: str) -> dict[str, str]:

@@ -191,3 +191,22 @@ def test_the_name_in_a_dateline_is_no_answer() -> None:
     assert answer.short_answer is not None and answer.short_answer.text == "Seattle Storm"
     only_byline = reader_with(text, (cnn,)).answer(question, [p])
     assert only_byline.short_answer is None
+
+
+def test_a_which_question_of_no_known_type_gets_a_name_the_question_does_not_give() -> None:
+    text = "Fawlty Towers, the classic BBC comedy, is to be revived with John Cleese."
+    entities = (
+        find(text, "Fawlty Towers", "WORK_OF_ART"),
+        find(text, "BBC", "ORG"),
+        find(text, "John Cleese", "PERSON"),
+    )
+    question = "Which classic BBC comedy is to be revived?"
+    analysis = QuestionAnalyzer().analyze(question)
+    assert analysis.answer_type is None and analysis.focus == "comedy"  # no known type
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, entities).answer(question, [p])
+    assert answer.short_answer is not None
+    assert answer.short_answer.text == "Fawlty Towers"  # nearest "comedy"; BBC is asked
+    assert text[answer.short_answer.start : answer.short_answer.end] == "Fawlty Towers"
+    why = reader_with(text, entities).answer("Why is the comedy being revived?", [p])
+    assert why.short_answer is None  # no focus noun: sentences only
