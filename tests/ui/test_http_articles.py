@@ -36,7 +36,7 @@ def test_the_list_pages_searches_and_filters(client: TestClient) -> None:
     ],
 )
 def test_bad_list_parameters_are_422_naming_the_field(
-    client: TestClient, params: dict[str, object], field: str
+    client: TestClient, params: dict[str, str | int], field: str
 ) -> None:
     response = client.get("/v1/articles", params=params)
     assert response.status_code == 422
