@@ -189,6 +189,7 @@ def _meta(
         "retrieval": settings.retrieval.model_dump(),
         "answer": settings.answer.model_dump(),
         "chunking": settings.chunking.model_dump(),
+        "embedding": settings.embedding.model_dump(mode="json", exclude={"onnx_cache"}),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": _git_commit(),
     }

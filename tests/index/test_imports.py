@@ -30,7 +30,7 @@ def spacy_side():
 def encoder_side():
     start.wait()
     try:
-        vector = build_embedder(EmbeddingSettings()).embed_query("a question")
+        vector = build_embedder(EmbeddingSettings(backend="torch")).embed_query("a question")
         results["dims"] = int(vector.shape[0])
     except Exception as error:
         errors.append(repr(error))

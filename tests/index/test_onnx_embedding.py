@@ -35,7 +35,7 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def torch_embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(EmbeddingSettings())
+    return SentenceTransformerEmbedder(EmbeddingSettings(backend="torch"))
 
 
 def onnx(backend: str, cache: Path) -> OnnxEmbedder:
@@ -82,7 +82,8 @@ def test_int8_vectors_stay_close_and_name_their_own_index(
 
 def test_an_index_built_with_torch_refuses_the_int8_backend(tmp_path: Path) -> None:
     store = StoreSettings(home=tmp_path / "home")
-    Index(IndexSettings(store=store)).record_built_with()
+    torch = IndexSettings(store=store, embedding=EmbeddingSettings(backend="torch"))
+    Index(torch).record_built_with()
     int8 = IndexSettings(store=store, embedding=EmbeddingSettings(backend="onnx-int8"))
     with pytest.raises(IndexMismatchError, match=r"onnx-int8.*rag ingest --rebuild"):
         Index(int8)
