@@ -306,10 +306,12 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(page.to_dict(), ensure_ascii=False))
         return EXIT_OK
     shown = f"{page.offset + 1}-{page.offset + len(page.articles)}" if page.articles else "none"
-    print(f"{page.total} articles match; showing {shown}")
+    matches = "1 article matches" if page.total == 1 else f"{page.total} articles match"
+    print(f"{matches}; showing {shown}")
     for a in page.articles:
-        copies = f", {a.copies} duplicate copies" if a.copies else ""
-        print(f"{a.id}\t{a.date or 'undated'}\t{a.title}\t({a.source}, {a.chunks} chunks{copies})")
+        chunks = "1 chunk" if a.chunks == 1 else f"{a.chunks} chunks"
+        copies = {0: "", 1: ", 1 duplicate copy"}.get(a.copies, f", {a.copies} duplicate copies")
+        print(f"{a.id}\t{a.date or 'undated'}\t{a.title}\t({a.source}, {chunks}{copies})")
     if page.offset + len(page.articles) < page.total:
         print(f"more: --offset {page.offset + len(page.articles)}")
     return EXIT_OK

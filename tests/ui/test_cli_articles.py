@@ -49,6 +49,9 @@ def test_list_remove_and_readd(
     code, out, _ = rag(capsys, "--home", home, "articles")
     assert code == 0 and out.startswith("2 articles match; showing 1-2")
     assert "A storm flooded Ostend Bay." in out  # untitled: its first sentence
+    assert "1 chunk)" in out and "1 chunks" not in out
+    code, out, _ = rag(capsys, "--home", home, "articles", "harbour")
+    assert code == 0 and out.startswith("1 article matches; showing 1-1")
     code, out, _ = rag(capsys, "--home", home, "articles", "harbour", "--json")
     page = json.loads(out)
     assert page["total"] == 1 and page["articles"][0]["title"] == "Elmsby opens its harbour bridge"
