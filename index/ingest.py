@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -301,18 +302,12 @@ def _embed_and_read(
     is whole articles, so one long article would otherwise show no progress at all."""
     spans = [span for item in batch for span in item.spans]
     local = [[(s - span.start, e - span.start) for s, e in span.sentences] for span in spans]
-    entities = _entities(index, batch)
-    slices: list[np.ndarray] = []
-    sentence_vectors: list[np.ndarray] = []
-    for start in range(0, len(spans), BATCH_CHUNKS):
-        part = spans[start : start + BATCH_CHUNKS]
-        vectors, sentences = index.embedder.embed_chunks(
-            [s.text for s in part], local[start : start + BATCH_CHUNKS]
-        )
-        slices.append(vectors)
-        sentence_vectors.extend(sentences)
-        advance(len(part))
-    embeddings = np.concatenate(slices) if slices else np.zeros((0, 0), dtype=np.float32)
+    # The NER (spaCy, mostly holding the GIL) runs beside the encode (ONNX Runtime or
+    # torch, which release it): on two cores the two overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ner") as pool:
+        entities_of_batch = pool.submit(_entities, index, batch)
+        embeddings, sentence_vectors = _embed(index, spans, local, advance)
+        entities = entities_of_batch.result()
     readings = [
         ChunkReading(
             span.sentences,
@@ -327,6 +322,27 @@ def _embed_and_read(
         )
     ]
     return embeddings, readings
+
+
+def _embed(
+    index: Index,
+    spans: list[ChunkSpan],
+    local: list[list[tuple[int, int]]],
+    advance: Callable[[int], None],
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The chunk vectors and sentence vectors, `BATCH_CHUNKS` chunks at a time."""
+    slices: list[np.ndarray] = []
+    sentence_vectors: list[np.ndarray] = []
+    for start in range(0, len(spans), BATCH_CHUNKS):
+        part = spans[start : start + BATCH_CHUNKS]
+        vectors, sentences = index.embedder.embed_chunks(
+            [s.text for s in part], local[start : start + BATCH_CHUNKS]
+        )
+        slices.append(vectors)
+        sentence_vectors.extend(sentences)
+        advance(len(part))
+    embeddings = np.concatenate(slices) if slices else np.zeros((0, 0), dtype=np.float32)
+    return embeddings, sentence_vectors
 
 
 def _entities(index: Index, batch: list[_Planned]) -> list[list[EntitySpan]]:
