@@ -80,7 +80,38 @@ def resolve_model(name: str) -> str:
     return name
 
 
-class SentenceTransformerEmbedder:
+class QueryCachingEmbedder:
+    """What every model-backed embedder shares: one query encode at a time, and the
+    recent query vectors kept. Subclasses give `embed_documents` and `_load` (the model,
+    built once under its own lock)."""
+
+    def __init__(self) -> None:
+        # One query encode at a time: the runtime already spreads a call over the cores,
+        # and concurrent calls (a server's request threads) only thrash its thread pool.
+        # Document batches (one ingest at a time) don't take it, so a question asked
+        # during an upload's ingest is not held up for a whole batch.
+        self._query_lock = threading.Lock()
+        # The reader embeds the question the dense retriever has just embedded.
+        self._embed_query_cached = functools.lru_cache(maxsize=RECENT_QUERIES)(self._embed_query)
+
+    def _load(self) -> object:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self._load()  # under its own lock, before queueing for the query lock
+        with self._query_lock:
+            return self._embed_query_cached(text)
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vector = self.embed_documents([text])[0]
+        vector.setflags(write=False)  # cached and shared between callers
+        return vector
+
+
+class SentenceTransformerEmbedder(QueryCachingEmbedder):
     """all-MiniLM-L6-v2 (or any sentence-transformers model), loaded lazily.
 
     >>> embedder = SentenceTransformerEmbedder(EmbeddingSettings())
@@ -89,16 +120,10 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, settings: EmbeddingSettings) -> None:
+        super().__init__()
         self._settings = settings
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
-        # One query encode at a time: torch already spreads a call over the cores, and
-        # concurrent calls (a server's request threads) only thrash its thread pool.
-        # Document batches (one ingest at a time) don't take it, so a question asked
-        # during an upload's ingest is not held up for a whole batch.
-        self._query_lock = threading.Lock()
-        # The reader embeds the question the dense retriever has just embedded.
-        self._embed_query_cached = functools.lru_cache(maxsize=RECENT_QUERIES)(self._embed_query)
 
     @property
     def name(self) -> str:
@@ -178,15 +203,8 @@ class SentenceTransformerEmbedder:
     def dimensions(self) -> int:
         return int(self.model.get_embedding_dimension() or 384)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        _ = self.model  # load it (under its own lock) before queueing for the query lock
-        with self._query_lock:
-            return self._embed_query_cached(text)
-
-    def _embed_query(self, text: str) -> np.ndarray:
-        vector = self.embed_documents([text])[0]
-        vector.setflags(write=False)  # cached and shared between callers
-        return vector
+    def _load(self) -> object:
+        return self.model
 
 
 def build_embedder(settings: EmbeddingSettings) -> Embedder:

@@ -10,7 +10,6 @@ per-tensor weights kept 0.95.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -27,13 +26,13 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
+from index.embedding import QueryCachingEmbedder, pool_spans, resolve_model
 from index.errors import InputError
 from index.imports import HEAVY_IMPORTS
 from index.settings import EmbeddingSettings
 
 logger = logging.getLogger(__name__)
 EXPORT_VERSION = 1  # bump when the export or quantisation recipe changes
-RECENT_QUERIES = 64
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -96,8 +95,6 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def local_model_folder(name: str) -> Path:
     """The model's files on disk: a local path, the bundled MiniLM, or the HF cache."""
-    from index.embedding import resolve_model
-
     resolved = Path(resolve_model(name))
     if resolved.is_dir():
         return resolved
@@ -182,7 +179,7 @@ def _export_fp32(folder: Path, path: Path) -> None:
         )
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(QueryCachingEmbedder):
     """A sentence-transformers model on ONNX Runtime; `quantized` picks int8 weights.
 
     >>> embedder = OnnxEmbedder(EmbeddingSettings(backend="onnx-int8"))
@@ -191,12 +188,11 @@ class OnnxEmbedder:
     """
 
     def __init__(self, settings: EmbeddingSettings) -> None:
+        super().__init__()
         self._settings = settings
         self._quantized = settings.backend == "onnx-int8"
         self._lock = threading.Lock()
-        self._query_lock = threading.Lock()  # one query at a time, as for torch
         self._session: Any = None
-        self._embed_query_cached = functools.lru_cache(maxsize=RECENT_QUERIES)(self._embed_query)
 
     @property
     def name(self) -> str:
@@ -306,8 +302,6 @@ class OnnxEmbedder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """As `SentenceTransformerEmbedder.embed_chunks`: one pass gives the chunk vectors
         and the sentence vectors pooled from its word-piece vectors."""
-        from index.embedding import pool_spans
-
         token_vectors = self._token_vectors(texts)
         chunk_vectors = np.stack([self._pool(tokens) for tokens in token_vectors]).astype(
             np.float32
@@ -320,12 +314,5 @@ class OnnxEmbedder:
         ]
         return chunk_vectors, sentence_vectors
 
-    def embed_query(self, text: str) -> np.ndarray:
-        _ = self.session  # load (under its own lock) before queueing for the query lock
-        with self._query_lock:
-            return self._embed_query_cached(text)
-
-    def _embed_query(self, text: str) -> np.ndarray:
-        vector = self.embed_documents([text])[0]
-        vector.setflags(write=False)  # cached and shared between callers
-        return vector
+    def _load(self) -> object:
+        return self.session
