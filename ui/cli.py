@@ -208,8 +208,9 @@ def report_to_dict(report: IngestReport) -> dict[str, Any]:
 
 def format_report(report: IngestReport) -> str:
     from rag import Skipped
+    from ui.render import plural
 
-    chunks = "1 chunk" if report.chunks_embedded == 1 else f"{report.chunks_embedded} chunks"
+    chunks = plural(report.chunks_embedded, "chunk")
     lines = [
         f"added {len(report.added)}, updated {len(report.updated)}, "
         f"unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
@@ -305,13 +306,18 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(page.to_dict(), ensure_ascii=False))
         return EXIT_OK
+    from ui.render import plural
+
     shown = f"{page.offset + 1}-{page.offset + len(page.articles)}" if page.articles else "none"
-    matches = "1 article matches" if page.total == 1 else f"{page.total} articles match"
+    matches = plural(page.total, "article") + (" matches" if page.total == 1 else " match")
     print(f"{matches}; showing {shown}")
     for a in page.articles:
-        chunks = "1 chunk" if a.chunks == 1 else f"{a.chunks} chunks"
-        copies = {0: "", 1: ", 1 duplicate copy"}.get(a.copies, f", {a.copies} duplicate copies")
-        print(f"{a.id}\t{a.date or 'undated'}\t{a.title}\t({a.source}, {chunks}{copies})")
+        noun = "copy" if a.copies == 1 else "copies"
+        copies = f", {a.copies} duplicate {noun}" if a.copies else ""
+        print(
+            f"{a.id}\t{a.date or 'undated'}\t{a.title}\t"
+            f"({a.source}, {plural(a.chunks, 'chunk')}{copies})"
+        )
     if page.offset + len(page.articles) < page.total:
         print(f"more: --offset {page.offset + len(page.articles)}")
     return EXIT_OK

@@ -29,7 +29,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
-from rag import Assistant, InputError, NotReadyError, RagError, Settings, StoreError
+from rag import ArticleView, Assistant, InputError, NotReadyError, RagError, Settings, StoreError
 from rag.types import public_path
 from ui.api_models import (
     ArticleOut,
@@ -65,6 +65,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "The index is empty (not_ready_error) or its store failed (store_error).",
     },
 }
+
+_NO_SUCH_ARTICLE = {**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}}
 
 
 class ApiError(Exception):
@@ -107,6 +109,12 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     # Documents the bearer scheme in /openapi.json (and the Authorize button of /docs);
     # the check itself happens in the gate, before the body is read.
     secured = [Security(HTTPBearer(auto_error=False))] if key else []
+
+    def article_or_404(article_id: str) -> ArticleView:
+        try:
+            return assistant.article(article_id)
+        except InputError as exc:
+            raise ApiError(404, str(exc), "not_found_error", "article_id") from None
 
     @router.get("/healthz", response_model=HealthOut, tags=["meta"])
     def healthz() -> HealthOut:
@@ -202,7 +210,7 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     @router.delete(
         "/v1/articles/{article_id:anytext}",
         response_model=RemovalOut,
-        responses={**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}},
+        responses=_NO_SUCH_ARTICLE,
         dependencies=secured,
         tags=["articles"],
     )
@@ -210,10 +218,7 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         """Delete an article from the catalog, the vectors and the keyword index, in one
         crash-safe step. A plain `rag ingest` of a folder still holding its file leaves
         it out (`rag ingest --readd` adds it back)."""
-        try:
-            assistant.article(article_id)
-        except InputError as exc:
-            raise ApiError(404, str(exc), "not_found_error", "article_id") from None
+        article_or_404(article_id)
         return RemovalOut.model_validate(assistant.remove([article_id]).to_dict())
 
     @router.post(
@@ -241,17 +246,13 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
     @router.get(
         "/v1/articles/{article_id:anytext}",
         response_model=ArticleOut,
-        responses={**_ERRORS, 404: {"model": ErrorOut, "description": "No such article."}},
+        responses=_NO_SUCH_ARTICLE,
         dependencies=secured,
         tags=["qa"],
     )
     def article(article_id: str) -> ArticleOut:
         """An article's text and metadata; citation spans index into `text`."""
-        try:
-            view = assistant.article(article_id)
-        except InputError as exc:
-            raise ApiError(404, str(exc), "not_found_error", "article_id") from None
-        return ArticleOut.model_validate(view.to_dict())
+        return ArticleOut.model_validate(article_or_404(article_id).to_dict())
 
     @router.get(
         "/v1/status",

@@ -1,4 +1,5 @@
-"""Fixtures of the HTTP API tests (helpers in `tests/ui/http_support.py`)."""
+"""Fixtures of the HTTP API tests (helpers in `tests/ui/http_support.py`) and the browser
+tests (`tests/ui/browser.py`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
 
 from rag import Assistant
+from tests.ui.browser import launch
 from tests.ui.http_support import LiveServer, Serve, loopback_servers, make_app
 
 
@@ -26,3 +29,12 @@ def live(seeded_fake_assistant: Assistant, serve: Serve) -> LiveServer:
 @pytest.fixture
 def client(seeded_fake_assistant: Assistant) -> TestClient:
     return TestClient(make_app(seeded_fake_assistant, seeded_fake_assistant.settings))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, one per test module."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

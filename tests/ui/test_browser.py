@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from rag import Assistant
-from tests.ui.browser import BOT, ChatPage, launch
+from tests.ui.browser import BOT, ChatPage
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
@@ -30,14 +30,6 @@ HOSTILE = """date 2024-03-06
 The mayor of Springfield promised <script>window.pwned = 1</script> free donuts for every resident.
 An image followed: <img src=x onerror="window.pwned = 2"> and nothing else happened.
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from rag import Assistant
-from tests.ui.browser import ChatPage, launch
+from tests.ui.browser import ChatPage
 from tests.ui.server import running_app
 from ui import articles_view
 
@@ -26,14 +26,6 @@ HERON = (
     "A grey heron nested on the town hall roof. Birdwatchers came from far away.\n"
 )
 LIST = "#rag-articles-list"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,27 +9,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from eval.pipelines import AssistantPipeline
 from eval.questions import load_questions
 from eval.runner import run_all
 from rag import Assistant
-from tests.ui.browser import ChatPage, launch
+from tests.ui.browser import ChatPage
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
 
 WRONG = "How many targets did U.S. airstrikes hit on Feb. 2?"
 RIGHT = "Who is Aron Lund?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,23 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Route, sync_playwright
+from playwright.sync_api import Browser, Route
 
 from rag import Assistant
-from tests.ui.browser import BOT, ChatPage, launch
+from tests.ui.browser import BOT, ChatPage
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
 
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
