@@ -161,6 +161,7 @@ class Assistant:
                     index.readings,
                     index.embedder.embed_query,
                     self.settings.answer,
+                    embed_texts=index.embedder.embed_documents,
                 )
             return self._reader
 

@@ -126,6 +126,33 @@ class AnswerabilityWeights(BaseModel):
     )
 
 
+class ShortAnswerWeights(BaseModel):
+    """How the reader picks the short answer among the entities of the quoted sentences
+    (`extractive.py`): the one with the highest
+    focus·cos(focus noun, entity) − sentence·(best z − its sentence's z)
+    − label·(steps down the type's label list) − distance·(characters to the nearest
+    question word, up to 200)/100 + attached + beside. Chosen on the dev sets' candidate
+    entities, each set's score checked with weights chosen on the other two
+    (eval/results/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    focus: float = Field(
+        3.0,
+        description="MiniLM cosine of the question's focus noun ('which automaker') and "
+        "the entity's text: 'Volkswagen' over 'NHTSA'.",
+    )
+    sentence: float = Field(1.0, description="Per point of sentence score (z) below the best.")
+    label: float = Field(0.2, description="Per step down the answer type's labels, best first.")
+    distance: float = Field(
+        0.8, description="Per 100 characters from the nearest word of the question."
+    )
+    attached: float = Field(1.0, description="The focus noun follows it ('40,000 staff').")
+    beside: float = Field(
+        0.5, description="The focus noun is within four words ('the comedy Fawlty Towers')."
+    )
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -165,6 +192,7 @@ class AnswerSettings(BaseModel):
     )
     weights: ReaderWeights = ReaderWeights()
     answerability: AnswerabilityWeights = AnswerabilityWeights()
+    short_answer: ShortAnswerWeights = ShortAnswerWeights()
 
 
 class LLMSettings(BaseModel):

@@ -21,8 +21,11 @@ answer its confidence (`ReaderWeights`, in the settings tree):
 Below `min_confidence` it abstains ("The corpus does not say…"), and so it does when
 the best passage holds no term of the question, or the best sentence shares none and
 is no paraphrase either (cosine below `min_semantic_unshared`). A typed question's
-answer starts with the short answer, an entity span (`text[start:end] == short`),
-then the supporting sentences with `[n]` markers; every quote is an exact slice.
+answer starts with the short answer, an entity span (`text[start:end] == short`) of a
+quoted sentence, then the supporting sentences with `[n]` markers; every quote is an
+exact slice. The short answer is the quoted entity of the expected type that best fits
+the question's focus noun (MiniLM: "which automaker" -> "Volkswagen", not "NHTSA"),
+stands nearest the question's words, in the best sentences (`ShortAnswerWeights`).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from rag.answer.question import NAME_LABELS, QuestionAnalysis, QuestionAnalyzer,
 from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 
-LABEL_STEP_CHARS = 40  # a less-wanted entity label counts as this much farther away
+DISTANCE_CAP_CHARS = 200  # farther from every question word counts as this far
 # Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
 STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
 _NUMBER = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?", re.IGNORECASE)
@@ -64,6 +67,7 @@ QUESTION_FRAME = "many much kind type sort name happen happened according articl
 
 Readings = Callable[[Sequence[str]], dict[str, ChunkReading]]
 EmbedQuery = Callable[[str], np.ndarray]
+EmbedTexts = Callable[[Sequence[str]], np.ndarray]
 
 
 class _Sentence(NamedTuple):
@@ -120,12 +124,14 @@ class ExtractiveAnswerer:
         readings: Readings,
         embed_query: EmbedQuery,
         settings: AnswerSettings | None = None,
+        embed_texts: EmbedTexts | None = None,
     ) -> None:
         self._analyzer = analyzer
         self._idf = idf
         self._questions = questions
         self._readings = readings
         self._embed_query = embed_query
+        self._embed_texts = embed_texts  # entity texts for `_focus_similarity`
         self._settings = settings or AnswerSettings()
         self._frame = set(analyzer.terms(QUESTION_FRAME))
 
@@ -176,8 +182,7 @@ class ExtractiveAnswerer:
                 for c in reading.chosen
                 if (fit := tuple(e for e in c.entities if _fits(e, c.text, c.start, analysis)))
             ]
-        source = max(holding, key=lambda c: c.z) if holding else None
-        short = self._short_answer(source, analysis) if source is not None else None
+        short, source = self._short_answer(holding, analysis)
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         if short is not None and source is not None:
             n = next(
@@ -344,42 +349,59 @@ class ExtractiveAnswerer:
             chosen.append(other)
         return chosen
 
-    def _short_answer(self, best: Candidate, analysis: QuestionAnalysis) -> ShortAnswer | None:
-        """The entity of the expected type in the best sentence nearest the words it shares
-        with the question, a less-wanted label counting as `LABEL_STEP_CHARS` farther."""
-        if not best.answers:
-            return None
-        text = best.passage.text
-        offset = best.passage.start
-        lowered = best.text.lower()
-        anchors = [
-            best.start + i
-            for word in analysis.asked_words
-            if len(word) > 3 and (i := lowered.find(word)) >= 0
-        ]
+    def _short_answer(
+        self, holding: Sequence[Candidate], analysis: QuestionAnalysis
+    ) -> tuple[ShortAnswer | None, Candidate | None]:
+        """The entity of the expected type in the quoted sentences that scores highest
+        (`ShortAnswerWeights`), and the sentence it is in."""
+        pairs = [(c, e) for c in holding for e in c.answers]
+        if not pairs:
+            return None, None
+        w = self._settings.short_answer
+        best_z = max(c.z for c in holding)
+        similarity = self._focus_similarity(pairs, analysis.focus)
 
-        def preference(entity: EntitySpan) -> tuple[bool, int]:
-            """An entity the focus noun follows ("40,000 staff") first; then characters
-            from the nearest question word, plus a step per less-wanted label."""
-            distance = min((abs(entity.start - a) for a in anchors), default=0)
+        def score(pair: tuple[Candidate, EntitySpan], focus_similarity: float) -> float:
+            candidate, entity = pair
+            text, offset = candidate.passage.text, candidate.passage.start
+            steps = analysis.labels.index(entity.label) if analysis.answer_type else 0
             attached = _extend_to_focus(text, offset, entity.end, analysis.focus) > entity.end
-            if analysis.answer_type is None:
-                # A name for an untyped focus: the one set beside the focus noun ("the
-                # comedy Fawlty Towers", "Fawlty Towers, the classic comedy"), all names
-                # as wanted (NAME_LABELS carries no preference).
-                attached = attached or _beside_focus(text, offset, entity, analysis.focus)
-                return not attached, distance
-            steps = analysis.labels.index(entity.label)
-            return not attached, distance + LABEL_STEP_CHARS * steps
+            beside = _beside_focus(text, offset, entity, analysis.focus)
+            return (
+                w.focus * focus_similarity
+                - w.sentence * (best_z - candidate.z)
+                - w.label * steps
+                - w.distance * _distance_to_question(candidate, entity, analysis) / 100
+                + w.attached * attached
+                + w.beside * beside
+            )
 
-        entity = min(best.answers, key=preference)
-        start, end = entity.start, _extend_to_focus(text, offset, entity.end, analysis.focus)
-        return ShortAnswer(
-            text=text[start - offset : end - offset],
-            article_id=best.passage.article_id,
-            start=start,
+        scores = [score(pair, sim) for pair, sim in zip(pairs, similarity, strict=True)]
+        candidate, entity = pairs[max(range(len(pairs)), key=scores.__getitem__)]
+        text, offset = candidate.passage.text, candidate.passage.start
+        end = _extend_to_focus(text, offset, entity.end, analysis.focus)
+        short = ShortAnswer(
+            text=text[entity.start - offset : end - offset],
+            article_id=candidate.passage.article_id,
+            start=entity.start,
             end=end,
         )
+        return short, candidate
+
+    def _focus_similarity(
+        self, pairs: Sequence[tuple[Candidate, EntitySpan]], focus: str | None
+    ) -> list[float]:
+        """MiniLM cosine of the focus noun ("automaker") and each entity's text: the
+        type a question asks for, finer than any NER label. 0 without a focus noun or an
+        embedder of texts."""
+        if focus is None or self._embed_texts is None or len(pairs) < 2:
+            return [0.0] * len(pairs)
+        texts = [
+            c.passage.text[e.start - c.passage.start : e.end - c.passage.start] for c, e in pairs
+        ]
+        vectors = self._embed_texts([focus, *dict.fromkeys(texts)])
+        by_text = dict(zip(dict.fromkeys(texts), vectors[1:], strict=True))
+        return [float(by_text[t] @ vectors[0]) for t in texts]
 
     def _passage_coverage(self, question: str, passage: Passage) -> float:
         """Share of the question's idf-weighted terms anywhere in `passage`."""
@@ -498,6 +520,23 @@ def _number_core(number: str) -> str:
     """'2,500' -> '2500', '22nd' -> '22', '3.1' -> '3.1'."""
     core = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", number.lower().rstrip(".,"))
     return core.replace(",", "")
+
+
+def _distance_to_question(
+    candidate: Candidate, entity: EntitySpan, analysis: QuestionAnalysis
+) -> int:
+    """Characters from the entity to the nearest word of the question in its sentence
+    (words of four letters or more), at most `DISTANCE_CAP_CHARS`."""
+    lowered = candidate.text.lower()
+    anchors = [
+        candidate.start + i
+        for word in analysis.asked_words
+        if len(word) > 3 and (i := lowered.find(word)) >= 0
+    ]
+    return min(
+        min((abs(entity.start - a) for a in anchors), default=DISTANCE_CAP_CHARS),
+        DISTANCE_CAP_CHARS,
+    )
 
 
 FOCUS_REACH_WORDS = 4  # how near a name its focus noun stands, either side

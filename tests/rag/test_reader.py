@@ -3,6 +3,7 @@ that falls for a story much older than the day asked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import numpy as np
@@ -210,3 +211,54 @@ def test_a_which_question_of_no_known_type_gets_a_name_the_question_does_not_giv
     assert text[answer.short_answer.start : answer.short_answer.end] == "Fawlty Towers"
     why = reader_with(text, entities).answer("Why is the comedy being revived?", [p])
     assert why.short_answer is None  # no focus noun: sentences only
+
+
+def test_the_name_that_fits_the_focus_noun_is_the_short_answer() -> None:
+    # NHTSA stands nearer the question's words; "automaker" means Volkswagen.
+    text = "Volkswagen is calling back 114,000 cars, NHTSA said of the airbag recall on Monday."
+    entities = (find(text, "Volkswagen", "ORG"), find(text, "NHTSA", "ORG"))
+    kinds = {"automaker": 0, "Volkswagen": 0, "NHTSA": 1}
+
+    def embed_texts(texts: Sequence[str]) -> np.ndarray:
+        return np.eye(8, dtype=np.float32)[[kinds[t] for t in texts]]
+
+    spans = tuple(sentence_spans(text))
+    reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
+
+    def short(embed: Callable[[Sequence[str]], np.ndarray] | None) -> str | None:
+        answerer = ExtractiveAnswerer(
+            Analyzer(),
+            lambda term: 1.0,
+            QuestionAnalyzer(),
+            readings=lambda ids: {"c": reading},
+            embed_query=lambda q: np.zeros(8, dtype=np.float32),
+            embed_texts=embed,
+        )
+        p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+        answer = answerer.answer("Which automaker announced an airbag recall?", [p])
+        return answer.short_answer.text if answer.short_answer else None
+
+    assert short(None) == "NHTSA"  # nearest the question's words
+    assert short(embed_texts) == "Volkswagen"
+
+
+def test_the_short_answer_may_come_from_a_quoted_sentence_below_the_best() -> None:
+    text = "The agency CalRecycle will enforce the ban on plastic bags. California passed the ban."
+    entities = (find(text, "CalRecycle", "ORG"), find(text, "California", "GPE"))
+    kinds = {"state": 0, "California": 0, "CalRecycle": 1}
+    spans = tuple(sentence_spans(text))
+    reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
+    answerer = ExtractiveAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        QuestionAnalyzer(),
+        readings=lambda ids: {"c": reading},
+        embed_query=lambda q: np.zeros(8, dtype=np.float32),
+        embed_texts=lambda texts: np.eye(8, dtype=np.float32)[[kinds[t] for t in texts]],
+    )
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = answerer.answer("Which state will ban plastic bags?", [p])
+    best, _ = answerer.rank_sentences(answer.question, [p])
+    assert best.text.startswith("The agency CalRecycle")
+    assert answer.short_answer is not None and answer.short_answer.text == "California"
+    assert answer.text.startswith("California [2].")
