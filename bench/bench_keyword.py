@@ -1,7 +1,8 @@
 """The two incremental keyword designs side by side: bm25s-style segments and SQLite FTS5.
 
-    python bench/bench_keyword.py --home DIR --questions ../shared/benchmarks/realtimeqa-dev/questions.jsonl \
-        --scales 1,10    # writes bench/results/keyword_backends.json
+    Q=../shared/benchmarks/realtimeqa-dev/questions.jsonl
+    python bench/bench_keyword.py --home DIR --questions $Q --scales 1,10
+    # writes bench/results/keyword_backends.json
 
 DIR is an index of realtimeqa-dev (only read). Scale 1 is its chunks; scale s adds s-1
 altered copies of each (capitalised words and years changed, so names and dates

@@ -183,6 +183,19 @@ def test_after_adds_updates_and_removals_the_ranking_is_a_full_rebuilds(tmp_path
     assert sorted(keywords.index.live_ids()) == sorted(keywords.catalog.chunk_ids())
 
 
+def test_an_article_removed_then_added_back_counts_once(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    keywords = Keywords(tmp_path, fanout=8)  # no merge: its chunk ids are in two segments
+    first, other = article(1, rng), article(2, rng)
+    keywords.add([first, other])
+    alone = keywords.results()
+    keywords.remove([first.id])
+    keywords.add([first])  # the same version, so the same chunk ids
+    assert len(keywords.catalog.get_meta(MANIFEST)) == 2  # type: ignore[arg-type]
+    assert keywords.results() == alone
+    assert sorted(keywords.index.live_ids()) == sorted(keywords.catalog.chunk_ids())
+
+
 def test_a_kill_before_a_merge_commits_leaves_the_old_segments_searched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
