@@ -102,7 +102,8 @@ def build(source: Source, home: Path, chunks: int, dimensions: int) -> dict[str,
     total, copy, started = 0, 0, time.perf_counter()
 
     def flush() -> None:
-        ids, texts, dates, metas = [], [], [], []
+        ids, texts, dates = [], [], []
+        metas: list[dict[str, str | int]] = []
         for article in batch:
             for position, (start, end) in enumerate(source.spans[article.id.split("~")[0]]):
                 ids.append(chunk_id(article.id, article.content_hash, position))
@@ -208,6 +209,7 @@ def measure(home: Path, source_home: Path, questions: Path, asks: int) -> dict[s
         assistant.ask(records[n]["question"] + " again")
         first_asks.append((time.perf_counter() - t0) * 1000)
     status = assistant.status()
+    segments = assistant.index.catalog.get_meta("keyword_segments")
     return {
         "articles": status.articles,
         "chunks": status.chunks,
@@ -220,7 +222,7 @@ def measure(home: Path, source_home: Path, questions: Path, asks: int) -> dict[s
         "one_article_ingest_first_s": round(ingests[0], 2),  # loads the NER and the encoder
         "one_article_ingest_warm_s": [round(s, 2) for s in ingests[1:]],
         "first_ask_after_ingest_ms": [round(ms, 1) for ms in first_asks],
-        "keyword_segments": len(assistant.index.catalog.get_meta("keyword_segments") or []),
+        "keyword_segments": len(segments) if isinstance(segments, list) else 0,
         "peak_rss_after_ingests_mb": rss_mb()["peak_rss_mb"],
     }
 
