@@ -12,7 +12,8 @@ what differs is the storage and the ranking. Per design and scale: build time fr
 analysed terms, a keyword query's p50/p95 (the hybrid retriever's 30 candidates; once
 without dates, once with the question's date as `until`), and one article (10 chunks)
 added and removed; for the segments also a reader's reload after that write, and for
-the same queries the segments' agreement with bm25s (the index of before). hit@5 is
+the same queries the segments' agreement with bm25s (the index of before, whose
+rebuild after every ingest and query times are given too). hit@5 is
 `rag eval` with each (`bench/keyword_fts5.py eval ...` for FTS5).
 """
 
@@ -151,6 +152,39 @@ def bench_fts5(
     return figures
 
 
+def bench_bm25s(
+    rows: list[tuple[str, str, int]], queries: list[tuple[list[str], int]]
+) -> dict[str, Any]:
+    """The one-file index of before (bm25s, rebuilt from every chunk after each ingest)."""
+    import bm25s
+
+    t0 = time.perf_counter()
+    tokenized = Analyzer()._tokenize([r[1] for r in rows], return_ids=True)
+    retriever = bm25s.BM25()
+    retriever.index(tokenized, show_progress=False)
+    rebuild_s = time.perf_counter() - t0
+    dates = np.asarray([r[2] for r in rows], dtype=np.int64)
+
+    def search(terms: list[str], k: int, since: int | None, until: int | None) -> None:
+        mask = np.ones(len(rows), dtype=bool)
+        if until is not None:
+            mask &= (dates > 0) & (dates <= until)
+        known = [t for t in terms if t in retriever.vocab_dict]
+        if known and mask.any():
+            retriever.retrieve(
+                [known],
+                k=min(k, int(mask.sum())),
+                show_progress=False,
+                weight_mask=mask.astype(np.float32),
+            )
+
+    return {
+        "rebuild_with_analysis_s": round(rebuild_s, 2),
+        "query": timed(search, queries, dated=False),
+        "query_dated": timed(search, queries, dated=True),
+    }
+
+
 def agreement(
     rows: list[tuple[str, str, int]], terms: list[list[str]], queries: list[tuple[list[str], int]]
 ) -> dict[str, float]:
@@ -214,6 +248,7 @@ def main() -> int:
                 "analyse_s": round(analyse_s, 1),
                 "segments": bench_segments(rows, terms, queries, article, Path(scratch)),
                 "fts5": bench_fts5(rows, terms, queries, article, Path(scratch)),
+                "bm25s_one_file_before": bench_bm25s(rows, queries),
             }
         if scale == 1:
             figures["agreement"] = agreement(rows, terms, queries)

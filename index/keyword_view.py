@@ -50,7 +50,9 @@ class KeywordView:
         avg = total_length / chunks if chunks else 1.0
         parts = []
         for segment, live in zip(segments, masks, strict=True):
-            alive = np.concatenate([[0], np.cumsum(live[segment.docs], dtype=np.int64)])
+            alive = np.concatenate(
+                [np.zeros(1, np.int32), np.cumsum(live[segment.docs], dtype=np.int32)]
+            )
             df = alive[segment.indptr[1:]] - alive[segment.indptr[:-1]]
             norm = (K1 * ((1 - B) + B * segment.lengths / max(avg, 1e-9))).astype(np.float32)
             parts.append(_Part(segment, live, df, norm))
