@@ -424,6 +424,11 @@ class Catalog:
             found.update({row[0]: StoredChunk(*row) for row in rows})
         return found
 
+    @store_failures(READ)
+    def chunk_ids(self) -> set[str]:
+        """The ids of every committed chunk (which keyword segment entries are live)."""
+        return {row[0] for row in self._db.execute("SELECT id FROM chunks")}
+
     def all_chunks(self) -> Iterator[tuple[StoredChunk, str, int]]:
         """Every committed chunk with its text and its article's date key, in a stable order."""
         rows = self._db.execute(

@@ -46,7 +46,7 @@ class IndexBusyError(RagError):
 
 
 class StoreError(RagError):
-    """The index store failed: Chroma, the disk, the SQLite catalog or the BM25 files."""
+    """The index store failed: Chroma, the disk, the SQLite catalog, the keyword segments."""
 
 
 @contextmanager
@@ -74,7 +74,7 @@ def store_failures(what: str) -> Iterator[None]:
 
 
 def _is_store_failure(exc: Exception) -> bool:
-    # A torn or corrupt store file reads as malformed JSON (the BM25 files, catalog meta).
+    # A torn or corrupt store file reads as malformed JSON (catalog meta).
     if isinstance(exc, sqlite3.DatabaseError | OSError | json.JSONDecodeError):
         return True
     # Looked up, not imported: the error can only come from a module already loaded.

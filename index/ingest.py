@@ -87,7 +87,7 @@ def ingest(
         _record_copies(index, copies, [str(path) for path in loaded.files], prune)
         _remove(index, removed)
         report.removed = removed
-        _refresh_keyword(index, report.changed)
+        index.keyword.maintain()
     return report
 
 
@@ -101,25 +101,16 @@ def remove(index: Index, article_ids: Sequence[str]) -> list[str]:
 
     The catalog transaction is the commit point: from it on, search (which resolves every
     hit through the catalog) never returns the articles; the intent log lets the next
-    writer finish a killed removal's vector deletes, and a stale keyword index is rebuilt.
+    writer finish a killed removal's vector deletes. The keyword index needs no step of
+    its own: the catalog says which of its chunks are live.
     """
     with index.writer.held():
-        recovered = _recover(index)
+        _recover(index)
         known = index.catalog.versions()
         ids = sorted({article_id for article_id in article_ids if article_id in known})
         _remove(index, ids, forget=True)
-        _refresh_keyword(index, bool(ids or recovered))
+        index.keyword.maintain()
     return ids
-
-
-def _refresh_keyword(index: Index, changed: bool) -> None:
-    if changed or not index.keyword.exists or index.catalog.get_meta("keyword_stale"):
-        index.keyword.build(
-            (stored.id, text, date) for stored, text, date in index.catalog.all_chunks()
-        )
-        with index.catalog.transaction():
-            index.catalog.set_meta("keyword_stale", False)
-            index.catalog.bump_generation()  # readers elsewhere reload the new BM25
 
 
 def _record_copies(
@@ -152,6 +143,7 @@ def _recover(index: Index) -> int:
     Runs under the writer lock, so every pending write it finds is a dead writer's.
     """
     index.finish_reset()
+    index.keyword.upgrade()  # before any write: an old-format index becomes segments
     pending = index.catalog.pending()
     versions = index.catalog.versions()
     for article_id in pending:
@@ -277,6 +269,9 @@ def _write_batch(index: Index, batch: list[_Planned], advance: Callable[[int], N
                 }
             )
     index.vectors.upsert(ids, embeddings, metadatas, texts)
+    # Saved before the catalog commit, named by it: a kill between leaves an unnamed file.
+    dates = [int(meta["date_key"]) for meta in metadatas]
+    segment = index.keyword.write_segment(zip(ids, texts, dates, strict=True))
     with catalog.transaction():
         for item in batch:
             catalog.put_article(
@@ -284,7 +279,7 @@ def _write_batch(index: Index, batch: list[_Planned], advance: Callable[[int], N
                 [(s.start, s.end) for s in item.spans],
                 [next(per_chunk) for _ in item.spans],
             )
-        catalog.set_meta("keyword_stale", True)
+        index.keyword.commit([segment])
         catalog.bump_generation()
     for item in batch:
         if item.replaces_version:
@@ -378,7 +373,6 @@ def _remove(index: Index, article_ids: list[str], *, forget: bool = False) -> No
             index.catalog.record_removed(article_ids)
         for article_id in article_ids:
             index.catalog.delete_article(article_id)
-        index.catalog.set_meta("keyword_stale", True)
         index.catalog.bump_generation()
     for article_id in article_ids:
         index.vectors.delete_article(article_id)

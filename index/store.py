@@ -1,4 +1,4 @@
-"""`Index`: the catalog, the Chroma vectors, the BM25 index and the embedder, together.
+"""`Index`: the catalog, the Chroma vectors, the keyword segments and the embedder, together.
 
 Constructing an `Index` opens nothing heavy: the catalog is a small SQLite file, and
 the embedding model, Chroma and BM25 are loaded on first use.
@@ -72,8 +72,8 @@ class Index:
         self.recognizer: EntityRecognizer = recognizer or SpacyEntityRecognizer(settings.nlp)
         self.catalog = Catalog(self.home / "catalog.sqlite")
         self.vectors = VectorStore(settings.store)
-        self.keyword = KeywordIndex(self.home / "bm25")
         self.writer = WriterLock(self.home)
+        self.keyword = KeywordIndex(self.home / "keyword", self.catalog, self.writer)
         self._generation: int | None = None  # the catalog's when BM25 and Chroma were loaded
         self._follow_lock = threading.Lock()
         if verify:
@@ -206,7 +206,7 @@ class Index:
         if not self.catalog.get_meta(RESET_PENDING):
             return False
         self.vectors.reset()
-        self.keyword.build([])
+        self.keyword.clear()
         with self.catalog.transaction():
             self.catalog.set_meta(RESET_PENDING, False)
             self.catalog.bump_generation()

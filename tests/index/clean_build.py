@@ -9,7 +9,6 @@ citations of three answers, and what `rag status` reports.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -222,10 +221,9 @@ def snapshot(helper: Assistant) -> Snapshot:
             stored["ids"], stored["embeddings"], stored["metadatas"], strict=True
         )
     }
-    ids_file = index.home / "bm25" / "ids.json"
     keyword_ids = (
-        sorted(chunk(c) for c in json.loads(ids_file.read_text()))
-        if ids_file.exists()
+        sorted(chunk(c) for c in index.keyword.live_ids())
+        if index.keyword.exists
         else ["(missing)"]
     )
     hits = [

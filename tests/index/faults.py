@@ -53,17 +53,17 @@ WRITE_STEPS = {  # name -> (module, owner, attribute): each a durable write or i
     "vectors.upsert": ("index.vectors", "VectorStore", "upsert"),
     "vectors.delete_article": ("index.vectors", "VectorStore", "delete_article"),
     "vectors.reset": ("index.vectors", "VectorStore", "reset"),
-    "keyword.build": ("index.keyword", "KeywordIndex", "build"),
+    "keyword.save": ("index.keyword", "", "save_segment"),
     "uploads.copy": ("shutil", "", "copyfile"),
 }
 # What "the N-th write step" counts: every commit point (a catalog transaction), every
-# Chroma write, each BM25 save and the upload's copy.
+# Chroma write, each keyword segment file saved and the upload's copy.
 ANY_STEP = (
     "catalog.transaction",
     "vectors.upsert",
     "vectors.delete_article",
     "vectors.reset",
-    "keyword.build",
+    "keyword.save",
     "uploads.copy",
 )
 
@@ -72,8 +72,7 @@ ANY_STEP = (
 class Fault:
     """Kill at the `occurrence`-th call of `step` ("any" = of `ANY_STEP`), `when` it runs.
 
-    "keyword.swap" is the `occurrence`-th rename inside a BM25 save. Steps given an empty
-    list (the recovery pass's "nothing pending") are not counted."""
+    Steps given an empty list (the recovery pass's "nothing pending") are not counted."""
 
     step: str
     occurrence: int = 1
@@ -101,7 +100,12 @@ INJECTED = (
         Fault("catalog.clear_pending", 2),
         must_recover=True,
     ),
-    Point("ingest: all committed, keyword index not built", "ingest", Fault("keyword.build")),
+    Point(
+        "ingest: keyword segment saved, catalog not committed",
+        "ingest",
+        Fault("keyword.save", 1, "after"),
+        must_recover=True,
+    ),
     Point(
         "update: new version committed, old vectors not deleted",
         "update",
@@ -109,9 +113,10 @@ INJECTED = (
         must_recover=True,
     ),
     Point(
-        "update: during the keyword index save (between its two renames)",
+        "update: keyword segment saved, catalog not committed",
         "update",
-        Fault("keyword.swap", 2),
+        Fault("keyword.save", 1, "after"),
+        must_recover=True,
     ),
     Point(
         "rebuild: inside the catalog reset, before its commit",
@@ -159,7 +164,6 @@ class _Counter:
         self.fault = fault
         self.on_fault = on_fault
         self.seen = 0
-        self.in_keyword_build = False
 
     def step(self, name: str, when: str) -> None:
         """Count one call of `name` (once, before it runs); fault if it is the one."""
@@ -187,18 +191,6 @@ def injected(fault: Fault, on_fault: Callable[[], None]) -> Iterator[_Counter]:
             wrapper = _wrap(name, real, counter, method=bool(owner_name))
             setattr(owner, attribute, wrapper)
             stack.callback(setattr, owner, attribute, real)
-        real_rename = Path.rename
-
-        def rename(path: Path, target: Any) -> Any:
-            if counter.in_keyword_build:
-                counter.step("keyword.swap", "before")
-            result = real_rename(path, target)
-            if counter.in_keyword_build:
-                counter.step("keyword.swap", "after")
-            return result
-
-        Path.rename = rename  # type: ignore[method-assign,assignment]
-        stack.callback(setattr, Path, "rename", real_rename)
         yield counter
 
 
@@ -220,13 +212,8 @@ def _wrap(name: str, real: Any, counter: _Counter, *, method: bool) -> Any:
             args = (args[0], items, *args[2:])
             if not items:  # the recovery pass with nothing to do
                 return real(*args, **kwargs)
-        keyword = name == "keyword.build"
         counter.step(name, "before")
-        counter.in_keyword_build = keyword
-        try:
-            result = real(*args, **kwargs)
-        finally:
-            counter.in_keyword_build = False
+        result = real(*args, **kwargs)
         counter.step(name, "after")
         return result
 

@@ -77,20 +77,27 @@ def test_a_kill_at_a_random_write_step_reruns_to_a_clean_build(
     check(faults.run_point(random_points[number], world, clean, tmp_path / "home"))
 
 
-def test_readers_keep_the_old_keyword_index_after_a_kill_between_its_two_renames(
+def test_a_keyword_segment_no_commit_named_is_never_searched_and_is_deleted(
     world: clean_build.World, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
     shutil.copytree(world.template("update"), home)
-    fault = faults.Fault("keyword.swap", 1, "after")  # bm25 -> bm25.old done, new not in
+    named = set((home / "keyword").glob("*.npz"))
+    fault = faults.Fault("keyword.save", 1, "after")  # the update's segment, uncommitted
     assert faults.run_child("update", home, world, fault) is None
-    assert not (home / "bm25").exists() and (home / "bm25.tmp").exists()
+    orphans = set((home / "keyword").glob("*.npz")) - named
+    assert len(orphans) == 1
 
     reader = clean_build.assistant(home)
     try:
+        assert sorted(reader.index.keyword.live_ids()) == sorted(
+            c.id for c, _, _ in reader.index.catalog.all_chunks()
+        )
         for query in ("bridge", "hospital wing donors"):  # articles the update left alone
             hits = reader.index.keyword_search(query, 10)
             assert reader.index.resolve([h.chunk_id for h in hits]), query
         assert not reader.ask(clean_build.QUESTIONS[0]).abstained
+        clean_build.operate("update", reader, world)
+        assert not any(path.exists() for path in orphans)
     finally:
         clean_build.close(reader)

@@ -22,7 +22,7 @@ POINTS = {
         False,
     ),
     "catalog committed, vectors not deleted": (faults.Fault("vectors.delete_article"), True),
-    "vectors deleted, keyword index not rebuilt": (faults.Fault("keyword.build"), True),
+    "vectors deleted, intent not cleared": (faults.Fault("catalog.clear_pending"), True),
 }
 
 

@@ -13,6 +13,7 @@ from chromadb.errors import InternalError
 from fastapi.testclient import TestClient
 
 from rag import Assistant, IndexBusyError, StoreError
+from tests.fakes import HashingEmbedder
 from tests.ui.http_support import QUESTION, make_app
 from ui import cli
 
@@ -115,19 +116,20 @@ def test_a_locked_catalog_is_busy_not_broken(
 
 
 @pytest.mark.parametrize(
-    ("damage", "cause"), [("torn", "JSONDecodeError"), ("missing", "FileNotFoundError")]
+    ("damage", "cause"),
+    [("torn", "OSError: the keyword segment"), ("missing", "FileNotFoundError")],
 )
 def test_damaged_keyword_files_are_a_store_error(
     seeded_fake_assistant: Assistant, damage: str, cause: str
 ) -> None:
-    keyword = seeded_fake_assistant.index.keyword
-    keyword.reload()
-    doc_freq = seeded_fake_assistant.index.home / "bm25" / "doc_freq.json"
+    home = seeded_fake_assistant.index.home
+    segment = sorted((home / "keyword").glob("*.npz"))[0]
     if damage == "torn":
-        doc_freq.write_text("{")
+        segment.write_bytes(segment.read_bytes()[:100])
     else:
-        doc_freq.unlink()
-    with pytest.raises(StoreError, match=rf"keyword index \(BM25 files\) failed: {cause}"):
+        segment.unlink()
+    keyword = Assistant(seeded_fake_assistant.settings, embedder=HashingEmbedder()).index.keyword
+    with pytest.raises(StoreError, match=rf"keyword index \(segment files\) failed: {cause}"):
         keyword.search("airstrikes", 3)
 
 
