@@ -98,6 +98,16 @@ class IngestSettings(BaseModel):
         "text of one .jsonl article); a larger one is skipped and reported, not read into "
         "memory. A 50 MB article took minutes and 1.6 GB in one piece.",
     )
+    ray_address: str | None = Field(
+        None,
+        description="A Ray cluster (`host:port` of its head, `ray://host:10001`, or `auto`) "
+        "that embeds and reads the chunks, over a pool of `ray_workers` actors that each "
+        "load the encoder once; the catalog, Chroma and BM25 are still written by this "
+        "process. Unset: everything runs here. Needs the `cluster` extra.",
+    )
+    ray_workers: int = Field(
+        1, ge=1, le=1024, description="Encoder actors of a Ray ingest (one CPU each)."
+    )
 
 
 class IndexSettings(BaseModel):
