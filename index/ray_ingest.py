@@ -51,7 +51,7 @@ def connect(settings: IndexSettings, address: str, workers: int) -> RayEncoder:
         _check_reachable(address)
     # Ray's own switch; newsrag sends nothing anywhere unless the user turns it on.
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    if not ray.is_initialized():
+    if not ray.is_initialized():  # a process drives one cluster: the first it connects to
         try:
             ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
         except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError

@@ -142,6 +142,21 @@ def test_a_ray_ingest_of_an_unchanged_corpus_embeds_nothing(
     assert again.unchanged == first.added and again.chunks_embedded == 0
 
 
+@pytest.mark.slow
+def test_more_workers_than_the_cluster_has_cpus_is_refused_before_any_write(
+    corpus: Path, tmp_path: Path, on_cluster: RayCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    argv = ["--home", str(home), "ingest", str(corpus), "--ray", on_cluster.address]
+
+    code = cli.main([*argv, "--ray-workers", "3"])  # the cluster has 2 CPUs
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "has 2 CPUs; 3 encoder workers need one each" in err
+    assert not home.exists()
+
+
 @pytest.mark.parametrize("how", ["flag", "setting"])
 def test_an_unreachable_cluster_is_one_line_exit_1_and_changes_nothing(
     how: str,
