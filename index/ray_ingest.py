@@ -39,10 +39,12 @@ CONNECT_TIMEOUT_S = 5.0
 RAY_CLIENT_PREFIX = "ray://"
 
 
-def connect(settings: IndexSettings, address: str, workers: int) -> RayEncoder:
+def connect(
+    settings: IndexSettings, address: str, workers: int, cpus_per_worker: int = 1
+) -> RayEncoder:
     """Connect this process to the Ray cluster at `address` (once per process) and check
-    that it can hold `workers` actors. `ClusterError` when it cannot be reached: called
-    before the ingest touches the index, so a bad address changes nothing."""
+    that it can hold `workers` actors of `cpus_per_worker` CPUs. `ClusterError` when it
+    cannot: called before the ingest touches the index, so a bad address changes nothing."""
     try:
         import ray
     except ImportError as exc:
@@ -57,12 +59,12 @@ def connect(settings: IndexSettings, address: str, workers: int) -> RayEncoder:
         except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError
             raise ClusterError(f"cannot connect to the Ray cluster at {address}: {exc}") from exc
     cpus = int(ray.cluster_resources().get("CPU", 0))
-    if cpus < workers:
+    if cpus < workers * cpus_per_worker:
         raise ClusterError(
             f"the Ray cluster at {address} has {cpus} CPUs; {workers} encoder workers "
-            "need one each (lower ingest.ray_workers, --ray-workers)"
+            f"need {cpus_per_worker} each (lower ingest.ray_workers, --ray-workers)"
         )
-    return RayEncoder(settings, workers)
+    return RayEncoder(settings, workers, cpus_per_worker)
 
 
 def _check_reachable(address: str) -> None:
@@ -82,12 +84,15 @@ def _check_reachable(address: str) -> None:
 
 
 class RayEncoder:
-    """A `BatchEncoder` whose batches are encoded by `workers` Ray actors."""
+    """A `BatchEncoder` whose batches are encoded by `workers` Ray actors, each running
+    its encoder on as many threads as it has CPUs."""
 
-    def __init__(self, settings: IndexSettings, workers: int) -> None:
-        self._embedding = settings.embedding.model_dump_json()
+    def __init__(self, settings: IndexSettings, workers: int, cpus_per_worker: int = 1) -> None:
+        threads = settings.embedding.model_copy(update={"threads": cpus_per_worker})
+        self._embedding = threads.model_dump_json()
         self._nlp = settings.nlp.model_dump_json()
         self._workers = workers
+        self._cpus = cpus_per_worker
 
     def encode(
         self, batches: Iterable[Sequence[ArticleChunks]], slice_chunks: int, advance: Advance
@@ -110,7 +115,7 @@ class RayEncoder:
             batch_format="numpy",
             # No more actors than batches: each loads the model, and an idle one waits.
             compute=ray.data.ActorPoolStrategy(size=min(self._workers, len(rows))),
-            num_cpus=1,
+            num_cpus=self._cpus,
         )
         # Results come back as workers finish; they are written in the batches' order
         # (the order a single-process ingest writes them in).

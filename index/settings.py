@@ -36,6 +36,13 @@ class EmbeddingSettings(BaseModel):
         "and encodes several times faster (bench/results/encoders.json).",
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encode() call.")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        le=1024,
+        description="ONNX Runtime's intra-op threads (onnx backends); unset: one per core. "
+        "A Ray ingest's workers set it to their CPUs (the vectors do not depend on it).",
+    )
     device: str = Field("cpu", description="Torch device for the embedding model.")
     onnx_cache: Path | None = Field(
         None,
@@ -105,8 +112,13 @@ class IngestSettings(BaseModel):
         "load the encoder once; the catalog, Chroma and BM25 are still written by this "
         "process. Unset: everything runs here. Needs the `cluster` extra.",
     )
-    ray_workers: int = Field(
-        1, ge=1, le=1024, description="Encoder actors of a Ray ingest (one CPU each)."
+    ray_workers: int = Field(1, ge=1, le=1024, description="Encoder actors of a Ray ingest.")
+    ray_cpus_per_worker: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="CPUs Ray reserves for each encoder actor, and the threads its encoder "
+        "runs (ONNX Runtime would otherwise start one per core of the node in every actor).",
     )
 
 

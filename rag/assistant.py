@@ -221,7 +221,12 @@ class Assistant:
             )
         from index.ray_ingest import connect
 
-        return connect(self.settings.index_settings(), cluster.ray_address, cluster.ray_workers)
+        return connect(
+            self.settings.index_settings(),
+            cluster.ray_address,
+            cluster.ray_workers,
+            cluster.ray_cpus_per_worker,
+        )
 
     def _existing_index(self) -> Index:
         """The index, if one was ever made: reading must not leave an empty index folder

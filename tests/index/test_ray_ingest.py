@@ -153,7 +153,7 @@ def test_more_workers_than_the_cluster_has_cpus_is_refused_before_any_write(
 
     err = capsys.readouterr().err
     assert code == 1
-    assert err.count("\n") == 1 and "has 2 CPUs; 3 encoder workers need one each" in err
+    assert err.count("\n") == 1 and "has 2 CPUs; 3 encoder workers need 1 each" in err
     assert not home.exists()
 
 
