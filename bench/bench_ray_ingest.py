@@ -12,6 +12,9 @@ includes starting its actor pool and loading the models on every worker, as each
 `steady_chunks_per_s` the rate after it. Every index is checked against the single
 process's: the same chunk ids and vectors. Also timed: chunking all articles on the
 driver, the part a cluster ingest does not spread. Writes bench/results/ray_ingest.json.
+
+A batch (whole articles, ~256 chunks) is the unit of work, and a pool has no more actors
+than batches: 120 articles are ~5 batches, so two workers can at best share them 3:2.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -82,6 +86,13 @@ def ingest_once(assistant: Assistant, corpus: Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-ray-"))
+    try:
+        return measure(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     corpus = work / "corpus.jsonl"
     lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.articles]
     corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
