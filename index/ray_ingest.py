@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import re
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 RAY_MISSING = "a Ray ingest needs ray: pip install 'newsrag[cluster]' (here and on every worker)"
 CONNECT_TIMEOUT_S = 5.0
 RAY_CLIENT_PREFIX = "ray://"
+_RAISED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")  # "OSError: [E050] ..."
 
 
 def connect(
@@ -106,8 +108,9 @@ class RayEncoder:
         context.enable_progress_bars = False  # the ingest draws its own
         context.print_on_execution_start = False
         # Ray Data's notes (progress bars off, execution finished) only with `rag -v`.
+        # A worker's failure is raised here as one `ClusterError`, not logged again.
         verbose = logger.isEnabledFor(logging.INFO)
-        logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.ERROR)
+        logging.getLogger("ray.data").setLevel(logging.INFO if verbose else logging.CRITICAL)
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
             _EncodeActor,
             fn_constructor_args=(self._embedding, self._nlp, slice_chunks),
@@ -121,13 +124,28 @@ class RayEncoder:
         # (the order a single-process ingest writes them in).
         done: dict[int, bytes] = {}
         following = 0
-        for row in dataset.iter_rows():
-            done[int(row["seq"])] = row["encoded"]
-            while following in done:
-                encoded: EncodedBatch = pickle.loads(done.pop(following))
-                advance(len(encoded.readings))
-                yield encoded
-                following += 1
+        try:
+            for row in dataset.iter_rows():
+                done[int(row["seq"])] = row["encoded"]
+                while following in done:
+                    encoded: EncodedBatch = pickle.loads(done.pop(following))
+                    advance(len(encoded.readings))
+                    yield encoded
+                    following += 1
+        except ray.exceptions.RayError as exc:
+            raise ClusterError(
+                f"a Ray worker failed: {root_cause(exc)}; the {following} batches written "
+                "before it are kept, and the next `rag ingest` embeds the rest"
+            ) from exc
+
+
+def root_cause(exc: BaseException) -> str:
+    """The exception a worker raised, in one line. Ray sends it back as the text of a
+    chained traceback (the message of its `RayTaskError`), the innermost cause first."""
+    for line in str(exc).splitlines():
+        if _RAISED.match(line):
+            return line.strip()
+    return type(exc).__name__
 
 
 class _EncodeActor:

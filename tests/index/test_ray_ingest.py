@@ -157,6 +157,26 @@ def test_more_workers_than_the_cluster_has_cpus_is_refused_before_any_write(
     assert not home.exists()
 
 
+@pytest.mark.slow
+def test_a_failing_worker_is_one_line_naming_its_cause(
+    corpus: Path,
+    tmp_path: Path,
+    on_cluster: RayCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("RAG_NLP__SPACY_MODEL", "no_such_pipeline")  # loaded on workers only
+    home = tmp_path / "home"
+
+    code = cli.main(["--home", str(home), "ingest", str(corpus), "--ray", on_cluster.address])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("rag: error: a Ray worker failed: OSError")
+    assert "no_such_pipeline" in err and len(err) < 400
+    assert catalog_rows(home)["articles"] == []
+
+
 @pytest.mark.parametrize("how", ["flag", "setting"])
 def test_an_unreachable_cluster_is_one_line_exit_1_and_changes_nothing(
     how: str,
