@@ -49,6 +49,10 @@ class StoreError(RagError):
     """The index store failed: Chroma, the disk, the SQLite catalog, the keyword segments."""
 
 
+class ClusterError(RagError):
+    """The Ray cluster of a cluster ingest cannot be reached, or Ray is not installed."""
+
+
 @contextmanager
 def store_failures(what: str) -> Iterator[None]:
     """Turn a failure of the store below into `StoreError` ("`what` failed: ..."); a

@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from index.articles import Article
-from index.catalog import ChunkReading, chunk_id
+from index.catalog import chunk_id
 from index.chunking import ChunkSpan
+from index.encode import ArticleChunks, BatchEncoder, EncodedBatch, LocalEncoder
 from index.errors import InputError
 from index.loaders import Skipped, find_article_files, load_articles
-from index.nlp import EntitySpan
 from index.store import Index
 
 logger = logging.getLogger(__name__)
@@ -69,10 +67,12 @@ def ingest(
     prune: bool = False,
     readd: bool = False,
     progress: Progress | None = None,
+    encoder: BatchEncoder | None = None,
 ) -> IngestReport:
     """Bring `index` in step with the articles under `paths` (files or folders).
 
-    An article the user removed (`remove`) is withheld unless `readd`."""
+    An article the user removed (`remove`) is withheld unless `readd`. `encoder` embeds
+    and reads the chunks (default: in this process; `index.ray_ingest` on a cluster)."""
     files = article_files(paths)
     loaded = load_articles(files, index.settings.ingest.max_article_bytes)
     report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
@@ -83,12 +83,16 @@ def ingest(
         planned, removed = _plan(
             index, loaded.articles, loaded.files, prune, report, withheld, copies
         )
-        _write(index, planned, report, progress)
+        _write(index, planned, report, progress, encoder or _local(index))
         _record_copies(index, copies, [str(path) for path in loaded.files], prune)
         _remove(index, removed)
         report.removed = removed
         index.keyword.maintain()
     return report
+
+
+def _local(index: Index) -> BatchEncoder:
+    return LocalEncoder(index.embedder, index.recognizer)
 
 
 WITHHELD = "removed with `rag remove`; `rag ingest --readd` adds it again"
@@ -228,7 +232,11 @@ def _batches(planned: list[_Planned]) -> Iterable[list[_Planned]]:
 
 
 def _write(
-    index: Index, planned: list[_Planned], report: IngestReport, progress: Progress | None
+    index: Index,
+    planned: list[_Planned],
+    report: IngestReport,
+    progress: Progress | None,
+    encoder: BatchEncoder,
 ) -> None:
     if not planned:
         return
@@ -242,17 +250,19 @@ def _write(
             if progress is not None:
                 progress(report.chunks_embedded, total)
 
-        for batch in _batches(planned):
-            _write_batch(index, batch, advance)
+        batches = list(_batches(planned))
+        work = ([ArticleChunks(i.article.text, i.spans) for i in batch] for batch in batches)
+        encoded = encoder.encode(work, BATCH_CHUNKS, advance)
+        for batch, vectors in zip(batches, encoded, strict=True):
+            _store_batch(index, batch, vectors)
 
 
-def _write_batch(index: Index, batch: list[_Planned], advance: Callable[[int], None]) -> None:
+def _store_batch(index: Index, batch: list[_Planned], encoded: EncodedBatch) -> None:
     catalog = index.catalog
     catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
     spans = [span for item in batch for span in item.spans]
     texts = [span.text for span in spans]
-    embeddings, readings = _embed_and_read(index, batch, advance)
-    per_chunk = iter(readings)
+    per_chunk = iter(encoded.readings)
     ids: list[str] = []
     metadatas: list[dict[str, str | int]] = []
     for item in batch:
@@ -268,7 +278,7 @@ def _write_batch(index: Index, batch: list[_Planned], advance: Callable[[int], N
                     "end": span.end,
                 }
             )
-    index.vectors.upsert(ids, embeddings, metadatas, texts)
+    index.vectors.upsert(ids, encoded.vectors, metadatas, texts)
     # Saved before the catalog commit, named by it: a kill between leaves an unnamed file.
     dates = [int(meta["date_key"]) for meta in metadatas]
     segment = index.keyword.write_segment(zip(ids, texts, dates, strict=True))
@@ -285,83 +295,6 @@ def _write_batch(index: Index, batch: list[_Planned], advance: Callable[[int], N
         if item.replaces_version:
             index.vectors.delete_article(item.article.id, keep_hash=item.article.content_hash)
     catalog.clear_pending(item.article.id for item in batch)
-
-
-def _embed_and_read(
-    index: Index, batch: list[_Planned], advance: Callable[[int], None]
-) -> tuple[np.ndarray, list[ChunkReading]]:
-    """Chunk vectors, and each chunk's `ChunkReading` (sentences, entities, sentence
-    vectors) with every span in article offsets.
-
-    Embedded `BATCH_CHUNKS` chunks at a time, each slice reported to `advance`: a batch
-    is whole articles, so one long article would otherwise show no progress at all."""
-    spans = [span for item in batch for span in item.spans]
-    local = [[(s - span.start, e - span.start) for s, e in span.sentences] for span in spans]
-    # The NER (spaCy, mostly holding the GIL) runs beside the encode (ONNX Runtime or
-    # torch, which release it): on two cores the two overlap.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ner") as pool:
-        entities_of_batch = pool.submit(_entities, index, batch)
-        embeddings, sentence_vectors = _embed(index, spans, local, advance)
-        entities = entities_of_batch.result()
-    readings = [
-        ChunkReading(
-            span.sentences,
-            tuple(e for e in found if e.start >= span.start and e.end <= span.end),
-            vectors,
-        )
-        for span, found, vectors in zip(
-            spans,
-            (found for item, found in zip(batch, entities, strict=True) for _ in item.spans),
-            sentence_vectors,
-            strict=True,
-        )
-    ]
-    return embeddings, readings
-
-
-def _embed(
-    index: Index,
-    spans: list[ChunkSpan],
-    local: list[list[tuple[int, int]]],
-    advance: Callable[[int], None],
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The chunk vectors and sentence vectors, `BATCH_CHUNKS` chunks at a time."""
-    slices: list[np.ndarray] = []
-    sentence_vectors: list[np.ndarray] = []
-    for start in range(0, len(spans), BATCH_CHUNKS):
-        part = spans[start : start + BATCH_CHUNKS]
-        vectors, sentences = index.embedder.embed_chunks(
-            [s.text for s in part], local[start : start + BATCH_CHUNKS]
-        )
-        slices.append(vectors)
-        sentence_vectors.extend(sentences)
-        advance(len(part))
-    embeddings = np.concatenate(slices) if slices else np.zeros((0, 0), dtype=np.float32)
-    return embeddings, sentence_vectors
-
-
-def _entities(index: Index, batch: list[_Planned]) -> list[list[EntitySpan]]:
-    """Each article's entities in article offsets, each stretch of text read once.
-
-    The NER reads an article as the pieces between consecutive chunk starts: they tile
-    the article without the chunks' overlap (the overlap was 12 % of the NER's time) and
-    stay chunk-sized, so one huge article never becomes one huge spaCy document.
-    """
-    pieces: list[tuple[int, int]] = []  # (article number in batch, piece start)
-    texts: list[str] = []
-    for number, item in enumerate(batch):
-        starts = [span.start for span in item.spans]
-        ends = [*starts[1:], item.spans[-1].end] if item.spans else []
-        for start, end in zip(starts, ends, strict=True):
-            if end > start:
-                pieces.append((number, start))
-                texts.append(item.article.text[start:end])
-    found: list[list[EntitySpan]] = [[] for _ in batch]
-    for (number, offset), entities in zip(pieces, index.recognizer.entities(texts), strict=True):
-        found[number].extend(
-            replace(e, start=e.start + offset, end=e.end + offset) for e in entities
-        )
-    return found
 
 
 def _remove(index: Index, article_ids: list[str], *, forget: bool = False) -> None:

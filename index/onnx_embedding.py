@@ -224,6 +224,8 @@ class OnnxEmbedder(QueryCachingEmbedder):
                 # Idle pool threads sleep instead of spinning: the question's parse runs
                 # beside the query encode, and an ingest beside a server, on few cores.
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                if self._settings.threads is not None:
+                    options.intra_op_num_threads = self._settings.threads
                 self._session = onnxruntime.InferenceSession(
                     str(path), options, providers=["CPUExecutionProvider"]
                 )

@@ -36,6 +36,13 @@ class EmbeddingSettings(BaseModel):
         "and encodes several times faster (bench/results/encoders.json).",
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encode() call.")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        le=1024,
+        description="ONNX Runtime's intra-op threads (onnx backends); unset: one per core. "
+        "A Ray ingest's workers set it to their CPUs (the vectors do not depend on it).",
+    )
     device: str = Field("cpu", description="Torch device for the embedding model.")
     onnx_cache: Path | None = Field(
         None,
@@ -97,6 +104,21 @@ class IngestSettings(BaseModel):
         description="Largest article ingested, in bytes (a .txt/.md file, or the UTF-8 "
         "text of one .jsonl article); a larger one is skipped and reported, not read into "
         "memory. A 50 MB article took minutes and 1.6 GB in one piece.",
+    )
+    ray_address: str | None = Field(
+        None,
+        description="A Ray cluster (`host:port` of its head, `ray://host:10001`, or `auto`) "
+        "that embeds and reads the chunks, over a pool of `ray_workers` actors that each "
+        "load the encoder once; the catalog, Chroma and BM25 are still written by this "
+        "process. Unset: everything runs here. Needs the `cluster` extra.",
+    )
+    ray_workers: int = Field(1, ge=1, le=1024, description="Encoder actors of a Ray ingest.")
+    ray_cpus_per_worker: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="CPUs Ray reserves for each encoder actor, and the threads its encoder "
+        "runs (ONNX Runtime would otherwise start one per core of the node in every actor).",
     )
 
 

@@ -15,6 +15,7 @@ from index.ingest import IngestReport
 from index.loaders import Skipped
 from rag.assistant import Assistant, parse_date_arg
 from rag.errors import (
+    ClusterError,
     IndexBusyError,
     IndexMismatchError,
     InputError,
@@ -44,6 +45,7 @@ __all__ = [
     "ArticleView",
     "Assistant",
     "Citation",
+    "ClusterError",
     "IndexBusyError",
     "IndexMismatchError",
     "IngestReport",

@@ -21,6 +21,7 @@ from typing import Any
 
 from index.articles import parse_date
 from index.embedding import Embedder
+from index.encode import BatchEncoder
 from index.ingest import IngestReport, Progress, article_files, ingest
 from index.store import Index, open_index
 from rag import feedback, library
@@ -185,11 +186,15 @@ class Assistant:
     ) -> IngestReport:
         """Bring the index in step with the articles under `paths`; see `IngestReport`.
 
-        Articles removed with `remove` stay out (`report.withheld`) unless `readd`."""
+        Articles removed with `remove` stay out (`report.withheld`) unless `readd`. With
+        `ingest.ray_address` set, a Ray cluster embeds the chunks (`index.ray_ingest`)."""
         files = [Path(p) for p in paths]
         with self._write_lock:
+            encoder = self._cluster_encoder()  # first: a cluster not reached changes nothing
             if not rebuild:
-                return ingest(self.index, files, prune=prune, readd=readd, progress=progress)
+                return ingest(
+                    self.index, files, prune=prune, readd=readd, progress=progress, encoder=encoder
+                )
             article_files(files)  # a mistyped path must not empty the index first
             index = Index(self.settings.index_settings(), self._embedder, verify=False)
             # One writer session from the reset to the end of the ingest, so that no other
@@ -201,7 +206,28 @@ class Assistant:
                     index.reset()
                     self._index = index
                     self._retriever = self._answerer = self._rewriter = self._reader = None
-                return ingest(index, files, prune=prune, readd=readd, progress=progress)
+                return ingest(
+                    index, files, prune=prune, readd=readd, progress=progress, encoder=encoder
+                )
+
+    def _cluster_encoder(self) -> BatchEncoder | None:
+        cluster = self.settings.ingest
+        if cluster.ray_address is None:
+            return None
+        if self._embedder is not None:
+            raise InputError(
+                "a Ray ingest builds the embedder from the settings on every worker; "
+                "this Assistant was given its own embedder",
+                field="ingest.ray_address",
+            )
+        from index.ray_ingest import connect
+
+        return connect(
+            self.settings.index_settings(),
+            cluster.ray_address,
+            cluster.ray_workers,
+            cluster.ray_cpus_per_worker,
+        )
 
     def _existing_index(self) -> Index:
         """The index, if one was ever made: reading must not leave an empty index folder

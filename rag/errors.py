@@ -1,6 +1,7 @@
 """The public error classes (defined with the index, which raises them too)."""
 
 from index.errors import (
+    ClusterError,
     IndexBusyError,
     IndexMismatchError,
     InputError,
@@ -10,6 +11,7 @@ from index.errors import (
 )
 
 __all__ = [
+    "ClusterError",
     "IndexBusyError",
     "IndexMismatchError",
     "InputError",

@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--readd", action="store_true", help="add back articles removed with `rag remove`"
     )
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="embed on this Ray cluster (host:port of its head, ray://host:10001 or auto; "
+        "default: $RAG_INGEST__RAY_ADDRESS, or this process); needs newsrag[cluster]",
+    )
+    ingest.add_argument(
+        "--ray-workers", type=int, metavar="N", help="encoder actors on the cluster (default 1)"
+    )
 
     ask = commands.add_parser("ask", help="answer a question from the index", parents=[home])
     ask.add_argument("question")
@@ -170,6 +179,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if args.home is not None:
         overrides["home"] = args.home
+    cluster = {
+        key: value
+        for key, value in (
+            ("ray_address", getattr(args, "ray", None)),
+            ("ray_workers", getattr(args, "ray_workers", None)),
+        )
+        if value is not None
+    }
+    if cluster:
+        overrides["ingest"] = cluster
     return Settings(**overrides)
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from types import SimpleNamespace
-from typing import Any, cast
 
-from index.articles import Article
 from index.chunking import Chunker
-from index.ingest import _entities, _Planned
+from index.encode import ArticleChunks, _entities
 from index.nlp import EntitySpan, SpacyEntityRecognizer, load_pipeline
 from index.settings import ChunkingSettings, NlpSettings
 from tests.conftest import SEED_ARTICLE
@@ -42,10 +39,8 @@ def test_each_chunk_gets_the_entities_inside_it_and_overlaps_are_read_once() -> 
     )
     spans = chunker.split(text)
     assert len(spans) > 3 and any(b.start < a.end for a, b in itertools.pairwise(spans))
-    article = Article(id="a", title="", date="", text=text, source="a.txt")
     recognizer = CapitalisedWords()
-    index = cast(Any, SimpleNamespace(recognizer=recognizer))
-    (found,) = _entities(index, [_Planned(article, spans, False)])
+    (found,) = _entities(recognizer, [ArticleChunks(text, spans)])
 
     assert sum(len(t) for t in recognizer.read) == spans[-1].end - spans[0].start
     everywhere = [EntitySpan(*m.span(), "X") for m in CAPITALISED.finditer(text)]
