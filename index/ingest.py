@@ -24,6 +24,7 @@ from tqdm import tqdm
 from index.articles import Article
 from index.catalog import ChunkReading, chunk_id
 from index.chunking import ChunkSpan
+from index.dedup import DedupReport, refresh_dedup
 from index.errors import InputError
 from index.loaders import Skipped, find_article_files, load_articles
 from index.nlp import EntitySpan
@@ -49,6 +50,7 @@ class IngestReport:
     withheld: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
     recovered: int = 0  # articles whose interrupted write was cleaned up
+    dedup: DedupReport = field(default_factory=DedupReport)  # near-duplicates, boilerplate
 
     @property
     def changed(self) -> bool:
@@ -87,6 +89,8 @@ def ingest(
         _record_copies(index, copies, [str(path) for path in loaded.files], prune)
         _remove(index, removed)
         report.removed = removed
+        read = [str(path) for path in loaded.files]
+        report.dedup = refresh_dedup(index.catalog, index.settings.dedup, loaded.articles, read)
         _refresh_keyword(index, report.changed)
     return report
 
