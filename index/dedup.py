@@ -20,10 +20,12 @@ stored, listed and citable; retrieval may collapse clusters and leave boilerplat
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -102,9 +104,22 @@ def sketch(text: str, settings: DedupSettings) -> np.ndarray:
     """The MinHash signature of `text`: `num_perm` uint32 values."""
     from datasketch import MinHash
 
-    minhash = MinHash(num_perm=settings.num_perm, seed=_SEED, scheme=_SCHEME)
+    minhash = MinHash(
+        num_perm=settings.num_perm,
+        seed=_SEED,
+        scheme=_SCHEME,
+        permutations=_permutations(settings.num_perm),
+    )
     minhash.update_batch(list(shingles(text, settings.shingle_words)))
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+@functools.cache
+def _permutations(num_perm: int) -> Any:
+    """The random permutations of `num_perm`, drawn once (a new MinHash draws them again)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME).permutations
 
 
 def _params(settings: DedupSettings) -> dict[str, object]:

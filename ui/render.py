@@ -231,6 +231,7 @@ def copy_text(answer: Answer) -> str:
             lines.append(
                 f"[{c.n}] {display_title(c.title, c.source)} ({c.date or 'undated'}), {c.source} "
                 f'[{c.start}:{c.end}]: "{c.quote}"'
+                + (f" ({also_in_text(c.also_in)})" if c.also_in else "")
             )
     return "\n".join(lines)
 

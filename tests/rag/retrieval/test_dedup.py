@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import Assistant, Settings
+from rag import Assistant, Passage, Settings
 from rag.settings import RetrievalSettings
 from tests.dedup_corpus import WIRE, article_id, write_corpus
 from tests.fakes import HashingEmbedder
@@ -29,7 +29,7 @@ def collapsing(tmp_path: Path) -> Assistant:
     return build(tmp_path, collapse_duplicates=True, exclude_boilerplate=True)
 
 
-def files(passages: list) -> list[str]:  # type: ignore[type-arg]
+def files(passages: list[Passage]) -> list[str]:
     return [Path(p.source).name for p in passages]
 
 
