@@ -402,10 +402,15 @@ class Catalog:
 
     # --- near-duplicates (`index.dedup`) ----------------------------------------------
     @store_failures(READ)
-    def sketches(self) -> dict[str, tuple[str, bytes]]:
-        """article id -> (content hash it was computed from, MinHash signature)."""
-        rows = self._db.execute("SELECT article_id, content_hash, signature FROM sketches")
-        return {row[0]: (row[1], row[2]) for row in rows}
+    def sketch_hashes(self) -> dict[str, str]:
+        """article id -> the content hash its stored sketch was computed from."""
+        rows = self._db.execute("SELECT article_id, content_hash FROM sketches")
+        return {row[0]: row[1] for row in rows}
+
+    @store_failures(READ)
+    def sketches(self) -> dict[str, bytes]:
+        """article id -> its MinHash signature."""
+        return dict(self._db.execute("SELECT article_id, signature FROM sketches").fetchall())
 
     def put_sketch(self, article_id: str, content_hash: str, signature: bytes) -> None:
         """Replace an article's sketch and forget its pairs (inside the caller's transaction)."""
@@ -441,6 +446,15 @@ class Catalog:
         replace what was known of those files."""
         self._db.executemany("DELETE FROM copy_titles WHERE source = ?", [(s,) for s in sources])
         self._db.executemany("INSERT OR IGNORE INTO copy_titles VALUES (?, ?, ?)", list(rows))
+
+    @store_failures(READ)
+    def copy_titles_from(self, sources: Sequence[str]) -> set[tuple[str, str, str]]:
+        """The (article id, source, title) rows recorded for `sources`."""
+        found: set[tuple[str, str, str]] = set()
+        for source in sources:
+            rows = self._db.execute("SELECT * FROM copy_titles WHERE source = ?", (source,))
+            found.update((row[0], row[1], row[2]) for row in rows)
+        return found
 
     @store_failures(READ)
     def copy_titles(self) -> dict[str, set[str]]:

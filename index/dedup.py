@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.articles import Article, content_hash, date_key, headline
+from index.articles import Article, date_key, headline
 from index.catalog import Catalog
 from index.settings import DedupSettings
 
@@ -138,25 +138,55 @@ def refresh_dedup(
 ) -> DedupReport:
     """Sketch the stored articles that need it, store their near-duplicate pairs, and
     record the titles under which `loaded` articles repeat a stored text (the files
-    `read` are what was just ingested). Under the writer lock; one transaction."""
+    `read` are what was just ingested). Under the writer lock; one transaction, and
+    none at all when nothing changed (a re-ingest of an unchanged corpus)."""
+    renew = catalog.get_meta(_PARAMS) != _params(settings)
+    hashes = {} if renew else catalog.sketch_hashes()
+    versions = catalog.versions()
+    stale = sorted(i for i, (h, _) in versions.items() if hashes.get(i) != h)
+    signatures, pairs = _sketch(catalog, settings, stale, set(versions) - set(stale))
+    titles = _copy_titles(catalog, loaded)
+    titles_changed = set(titles) != catalog.copy_titles_from(read)
+    if renew or signatures or titles_changed:
+        with catalog.transaction():
+            if renew:
+                catalog.clear_sketches()
+                catalog.set_meta(_PARAMS, _params(settings))
+            for article_id, values in signatures.items():
+                catalog.put_sketch(article_id, versions[article_id][0], values.tobytes())
+            catalog.add_near_pairs(pairs)
+            catalog.record_copy_titles(read, titles)
+            catalog.bump_generation()  # readers elsewhere reload the clusters
+    if pairs:
+        logger.info("%d near-duplicate pairs among %d new sketches", len(pairs), len(stale))
+    clusters = load_clusters(catalog, settings)
+    return DedupReport(
+        sketched=len(signatures),
+        clusters=len(clusters.groups),
+        clustered_articles=len(clusters.cluster_of),
+        boilerplate=[f"{clusters.members[i].title} ({i})" for i in sorted(clusters.boilerplate)],
+    )
+
+
+def _sketch(
+    catalog: Catalog, settings: DedupSettings, stale: list[str], fresh: set[str]
+) -> tuple[dict[str, np.ndarray], list[tuple[str, str, float]]]:
+    """Sketches of the `stale` articles, and their pairs with the `fresh` (stored) ones
+    and with each other, found through an LSH index of the stored sketches."""
+    if not stale:
+        return {}, []
     from datasketch import LeanMinHash, MinHashLSH
 
-    renew = catalog.get_meta(_PARAMS) != _params(settings)
-    stored = {} if renew else catalog.sketches()
-    versions = catalog.versions()
-    stale = sorted(i for i, (h, _) in versions.items() if stored.get(i, ("",))[0] != h)
-    fresh = set(versions) - set(stale)
     lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
     lean: dict[str, LeanMinHash] = {}
-    for article_id, (_, signature) in stored.items():
+    for article_id, signature in catalog.sketches().items():
         if article_id in fresh:
             values = np.frombuffer(signature, dtype=np.uint32)
             lean[article_id] = LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
             lsh.insert(article_id, lean[article_id], check_duplication=False)
     signatures: dict[str, np.ndarray] = {}
     pairs: list[tuple[str, str, float]] = []
-    bar = tqdm(total=len(stale), desc="near-duplicates", unit="article", disable=None)
-    with bar:
+    with tqdm(total=len(stale), desc="near-duplicates", unit="article", disable=None) as bar:
         for start in range(0, len(stale), _BATCH):
             texts = catalog.articles(stale[start : start + _BATCH])
             for article_id in stale[start : start + _BATCH]:
@@ -170,26 +200,7 @@ def refresh_dedup(
                 lean[article_id] = minhash
                 lsh.insert(article_id, minhash, check_duplication=False)
                 bar.update(1)
-    titles = _copy_titles(catalog, loaded)
-    with catalog.transaction():
-        if renew:
-            catalog.clear_sketches()
-            catalog.set_meta(_PARAMS, _params(settings))
-        for article_id, values in signatures.items():
-            catalog.put_sketch(article_id, versions[article_id][0], values.tobytes())
-        catalog.add_near_pairs(pairs)
-        catalog.record_copy_titles(read, titles)
-        if signatures or titles:
-            catalog.bump_generation()  # readers elsewhere reload the clusters
-    clusters = load_clusters(catalog, settings)
-    if pairs:
-        logger.info("%d near-duplicate pairs among %d new sketches", len(pairs), len(stale))
-    return DedupReport(
-        sketched=len(signatures),
-        clusters=len(clusters.groups),
-        clustered_articles=len(clusters.cluster_of),
-        boilerplate=[f"{clusters.members[i].title} ({i})" for i in sorted(clusters.boilerplate)],
-    )
+    return signatures, pairs
 
 
 def _copy_titles(catalog: Catalog, loaded: Sequence[Article]) -> list[tuple[str, str, str]]:
@@ -198,7 +209,7 @@ def _copy_titles(catalog: Catalog, loaded: Sequence[Article]) -> list[tuple[str,
     owner_of_hash = catalog.ids_by_hash()
     rows = []
     for article in loaded:
-        owner = owner_of_hash.get(content_hash(article.text))
+        owner = owner_of_hash.get(article.content_hash)
         if owner is not None and owner != article.id:
             rows.append((owner, article.source, headline(article.title, article.text)))
     return rows

@@ -61,6 +61,10 @@ def test_exact_copies_under_other_titles_count_as_titles_of_one_stored_text(
     assert len(report.added) == 1 and len(report.duplicates) == 2  # stored once
     flagged = ("Council sets its budget for the year (scraped-0)",)
     assert fake_assistant.status().boilerplate == flagged
+    generation = fake_assistant.index.catalog.generation()
+    fake_assistant.ingest([tmp_path / "scraped"])  # the same titles again: nothing written
+    assert fake_assistant.index.catalog.generation() == generation
+    assert fake_assistant.status().boilerplate == flagged
 
 
 def test_a_new_copy_is_checked_against_the_stored_sketches_only(
@@ -75,7 +79,9 @@ def test_a_new_copy_is_checked_against_the_stored_sketches_only(
     assert second.added == [article_id(fake_assistant, "ap.md")]
     assert second.dedup.sketched == 1  # the stored articles are not sketched again
     assert ["local.md", "reuters.md", "ap.md"] in clusters_of(fake_assistant)
+    generation = fake_assistant.index.catalog.generation()
     assert fake_assistant.ingest([folder]).dedup.sketched == 0
+    assert fake_assistant.index.catalog.generation() == generation  # nothing written
 
 
 def test_removing_an_article_takes_it_out_of_its_cluster(
