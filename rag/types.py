@@ -82,6 +82,7 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["chunk_id"]
+        data["also_in"] = [asdict(r) for r in self.also_in]  # a list, as JSON gives it back
         return data
 
 
@@ -102,7 +103,7 @@ class Citation:
     also_in: tuple[ArticleRef, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "also_in": [asdict(r) for r in self.also_in]}
 
 
 @dataclass(frozen=True)
