@@ -225,7 +225,8 @@ def format_report(report: IngestReport) -> str:
         lines[-1] += f" ({plural(report.dedup.sketched, 'article')} sketched)"
     removed = [Skipped(article_id, "its file is gone (--prune)") for article_id in report.removed]
     boilerplate = [
-        Skipped(name, "the same text under other titles") for name in report.dedup.boilerplate
+        Skipped(name, "its text is read under other titles too")
+        for name in report.dedup.boilerplate
     ]
     for title, items in (
         ("removed", removed),
