@@ -52,6 +52,17 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE TABLE IF NOT EXISTS copies (
     article_id TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (article_id, source)
 );
+CREATE TABLE IF NOT EXISTS sketches (
+    article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS near_pairs (
+    a TEXT NOT NULL, b TEXT NOT NULL, similarity REAL NOT NULL, PRIMARY KEY (a, b)
+);
+CREATE INDEX IF NOT EXISTS near_pairs_b ON near_pairs (b);
+CREATE TABLE IF NOT EXISTS copy_titles (
+    article_id TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+    PRIMARY KEY (article_id, source, title)
+);
 """
 # Full-text search of titles and texts for the article list (`Catalog.list_articles`):
 # an external-content FTS5 table, kept in step with `articles` by triggers.
@@ -275,6 +286,8 @@ class Catalog:
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM readings WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM copies WHERE article_id = ?", (article_id,))
+        self.forget_sketch(article_id)
+        self._db.execute("DELETE FROM copy_titles WHERE article_id = ?", (article_id,))
 
     # --- the article list -------------------------------------------------------------
     @store_failures(READ)
@@ -386,6 +399,70 @@ class Catalog:
     def record_copies(self, copies: Iterable[tuple[str, str]]) -> None:
         """(stored article id, source of another file with the same text)."""
         self._db.executemany("INSERT OR IGNORE INTO copies VALUES (?, ?)", list(copies))
+
+    # --- near-duplicates (`index.dedup`) ----------------------------------------------
+    @store_failures(READ)
+    def sketch_hashes(self) -> dict[str, str]:
+        """article id -> the content hash its stored sketch was computed from."""
+        rows = self._db.execute("SELECT article_id, content_hash FROM sketches")
+        return {row[0]: row[1] for row in rows}
+
+    @store_failures(READ)
+    def sketches(self) -> dict[str, bytes]:
+        """article id -> its MinHash signature."""
+        return dict(self._db.execute("SELECT article_id, signature FROM sketches").fetchall())
+
+    def put_sketch(self, article_id: str, content_hash: str, signature: bytes) -> None:
+        """Replace an article's sketch and forget its pairs (inside the caller's transaction)."""
+        self.forget_sketch(article_id)
+        self._db.execute(
+            "INSERT INTO sketches VALUES (?, ?, ?)", (article_id, content_hash, signature)
+        )
+
+    def forget_sketch(self, article_id: str) -> None:
+        self._db.execute("DELETE FROM sketches WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM near_pairs WHERE a = ? OR b = ?", (article_id, article_id))
+
+    def clear_sketches(self) -> None:
+        self._db.execute("DELETE FROM sketches")
+        self._db.execute("DELETE FROM near_pairs")
+
+    def add_near_pairs(self, pairs: Iterable[tuple[str, str, float]]) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO near_pairs VALUES (?, ?, ?)",
+            [(min(a, b), max(a, b), sim) for a, b, sim in pairs],
+        )
+
+    @store_failures(READ)
+    def near_pairs(self) -> list[tuple[str, str, float]]:
+        return [
+            (r[0], r[1], r[2]) for r in self._db.execute("SELECT a, b, similarity FROM near_pairs")
+        ]
+
+    def record_copy_titles(
+        self, sources: Sequence[str], rows: Iterable[tuple[str, str, str]]
+    ) -> None:
+        """(stored article id, source, title) of exact copies read from `sources`: they
+        replace what was known of those files."""
+        self._db.executemany("DELETE FROM copy_titles WHERE source = ?", [(s,) for s in sources])
+        self._db.executemany("INSERT OR IGNORE INTO copy_titles VALUES (?, ?, ?)", list(rows))
+
+    @store_failures(READ)
+    def copy_titles_from(self, sources: Sequence[str]) -> set[tuple[str, str, str]]:
+        """The (article id, source, title) rows recorded for `sources`."""
+        found: set[tuple[str, str, str]] = set()
+        for source in sources:
+            rows = self._db.execute("SELECT * FROM copy_titles WHERE source = ?", (source,))
+            found.update((row[0], row[1], row[2]) for row in rows)
+        return found
+
+    @store_failures(READ)
+    def copy_titles(self) -> dict[str, set[str]]:
+        """stored article id -> the titles its text was also read under."""
+        found: dict[str, set[str]] = {}
+        for article_id, title in self._db.execute("SELECT article_id, title FROM copy_titles"):
+            found.setdefault(article_id, set()).add(title)
+        return found
 
     @store_failures(READ)
     def readings(self, ids: Sequence[str]) -> dict[str, ChunkReading]:

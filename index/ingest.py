@@ -22,6 +22,7 @@ from tqdm import tqdm
 from index.articles import Article
 from index.catalog import chunk_id
 from index.chunking import ChunkSpan
+from index.dedup import DedupReport, refresh_dedup
 from index.encode import ArticleChunks, BatchEncoder, EncodedBatch, LocalEncoder
 from index.errors import InputError
 from index.loaders import Skipped, find_article_files, load_articles
@@ -47,6 +48,7 @@ class IngestReport:
     withheld: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
     recovered: int = 0  # articles whose interrupted write was cleaned up
+    dedup: DedupReport = field(default_factory=DedupReport)  # near-duplicates, boilerplate
 
     @property
     def changed(self) -> bool:
@@ -88,6 +90,8 @@ def ingest(
         _remove(index, removed)
         report.removed = removed
         index.keyword.maintain()
+        read = [str(path) for path in loaded.files]
+        report.dedup = refresh_dedup(index.catalog, index.settings.dedup, loaded.articles, read)
     return report
 
 

@@ -122,6 +122,30 @@ class IngestSettings(BaseModel):
     )
 
 
+class DedupSettings(BaseModel):
+    """How near-duplicate articles and boilerplate pages are found at ingest (`index.dedup`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Two articles are near-duplicates when the Jaccard similarity of their "
+        "word shingles (MinHash estimate) is at least this.",
+    )
+    shingle_words: int = Field(5, ge=1, le=20, description="Words per shingle.")
+    num_perm: int = Field(
+        128, ge=16, le=1024, description="MinHash permutations (sketch size; accuracy)."
+    )
+    boilerplate_titles: int = Field(
+        3,
+        ge=2,
+        description="A text carried (verbatim or nearly) by at least this many articles "
+        "whose titles differ is boilerplate (a cookie or subscription page).",
+    )
+
+
 class IndexSettings(BaseModel):
     """Everything `index.open_index` needs."""
 
@@ -132,3 +156,4 @@ class IndexSettings(BaseModel):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     nlp: NlpSettings = NlpSettings()
+    dedup: DedupSettings = DedupSettings()

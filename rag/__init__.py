@@ -11,6 +11,7 @@ The public API::
         assert article.text[c.start:c.end] == c.quote
 """
 
+from index.dedup import DedupReport
 from index.ingest import IngestReport
 from index.loaders import Skipped
 from rag.assistant import Assistant, parse_date_arg
@@ -28,6 +29,7 @@ from rag.timeline import Timeline, TimelineEntry
 from rag.types import (
     Answer,
     ArticlePage,
+    ArticleRef,
     ArticleSummary,
     ArticleView,
     Citation,
@@ -41,11 +43,13 @@ from rag.types import (
 __all__ = [
     "Answer",
     "ArticlePage",
+    "ArticleRef",
     "ArticleSummary",
     "ArticleView",
     "Assistant",
     "Citation",
     "ClusterError",
+    "DedupReport",
     "IndexBusyError",
     "IndexMismatchError",
     "IngestReport",

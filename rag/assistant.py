@@ -38,10 +38,20 @@ from rag.retrieval import (
     RecencyPrior,
     Retriever,
 )
+from rag.retrieval.dedup import ClusterCache, CollapsingRetriever
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from rag.timeline import Timeline, build_timeline
 from rag.timewindow import Searched, Window, narrow, resolve_window
-from rag.types import Answer, ArticlePage, ArticleView, Passage, Removal, Status, Turn
+from rag.types import (
+    Answer,
+    ArticlePage,
+    ArticleView,
+    Citation,
+    Passage,
+    Removal,
+    Status,
+    Turn,
+)
 
 # No path in the message: it reaches HTTP clients, who have no use for the server's
 # folders (`rag status` shows the home).
@@ -74,6 +84,7 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._answerer: Answerer | None = None
         self._rewriter: QueryRewriter | None = None
+        self._clusters: ClusterCache | None = None
         self._asked = feedback.AnswerLog()  # recent answers, for feedback on them
         # Embeds the query while this thread parses the question (the encoder releases
         # the GIL); the vector waits in the embedder's cache for the dense retriever.
@@ -123,9 +134,30 @@ class Assistant:
             return LLMRewriter(answerer, self.settings.llm.timeout_s)
         return RuleRewriter()
 
+    @property
+    def clusters(self) -> ClusterCache:
+        """The index's near-duplicate clusters and boilerplate articles (`index.dedup`),
+        reloaded after every write: `assistant.clusters().others(article_id)`."""
+        with self._compose_lock:
+            if self._clusters is None:
+                self._clusters = ClusterCache(self.index)
+            return self._clusters
+
     def _build_retriever(self) -> Retriever:
         if self._custom_retriever is not None:
             return self._custom_retriever
+        retrieval = self.settings.retrieval
+        built = self._base_retriever()
+        if retrieval.collapse_duplicates or retrieval.exclude_boilerplate:
+            return CollapsingRetriever(
+                built,
+                self.clusters,
+                collapse=retrieval.collapse_duplicates,
+                exclude_boilerplate=retrieval.exclude_boilerplate,
+            )
+        return built
+
+    def _base_retriever(self) -> Retriever:
         retrieval = self.settings.retrieval
         dense, keyword = DenseRetriever(self.index), KeywordRetriever(self.index)
         if retrieval.mode == "dense":
@@ -206,6 +238,7 @@ class Assistant:
                     index.reset()
                     self._index = index
                     self._retriever = self._answerer = self._rewriter = self._reader = None
+                    self._clusters = None
                 return ingest(
                     index, files, prune=prune, readd=readd, progress=progress, encoder=encoder
                 )
@@ -265,7 +298,12 @@ class Assistant:
         retrieved = time.perf_counter()
         asked_on = parse_date_arg(until, "until")
         answer = self.answerer.answer(question, passages, turns, asked_on=asked_on)
-        answer = replace(answer, window=window.searched, notes=(*answer.notes, *window.notes))
+        answer = replace(
+            answer,
+            citations=_with_copies(answer.citations, passages),
+            window=window.searched,
+            notes=(*answer.notes, *window.notes),
+        )
         done = time.perf_counter()
         timings = {
             **answer.timings_ms,
@@ -368,7 +406,15 @@ class Assistant:
         return ArticleView.from_article(article)
 
     def status(self) -> Status:
-        return Status.from_index(self.index.status())
+        clusters = self.clusters()
+        return replace(
+            Status.from_index(self.index.status()),
+            clusters=len(clusters.groups),
+            clustered_articles=len(clusters.cluster_of),
+            boilerplate=tuple(
+                f"{clusters.members[i].title} ({i})" for i in sorted(clusters.boilerplate)
+            ),
+        )
 
     # --- feedback ---------------------------------------------------------------------
     def feedback(
@@ -451,6 +497,15 @@ class Assistant:
         `InputError` naming the first target that matches nothing, and nothing removed."""
         with self._write_lock:
             return library.remove(self._existing_index(), targets)
+
+
+def _with_copies(citations: tuple[Citation, ...], passages: list[Passage]) -> tuple[Citation, ...]:
+    """Each citation naming the other copies of its article's story that retrieval
+    collapsed into the passage it quotes (`Passage.also_in`)."""
+    copies = {p.article_id: p.also_in for p in passages if p.also_in}
+    if not copies:
+        return citations
+    return tuple(replace(c, also_in=copies.get(c.article_id, c.also_in)) for c in citations)
 
 
 def _day(value: date | str | None) -> str | None:

@@ -24,6 +24,7 @@ from pydantic_settings import (
 from index.errors import InputError
 from index.settings import (
     ChunkingSettings,
+    DedupSettings,
     EmbeddingSettings,
     IndexSettings,
     IngestSettings,
@@ -73,6 +74,18 @@ class RetrievalSettings(BaseModel):
         le=366,
         description='Days after a named day, month or year ("on Feb. 2", "in March") '
         "still searched: its news is reported in the days that follow.",
+    )
+    collapse_duplicates: bool = Field(
+        False,
+        description="Show one passage per near-duplicate cluster (`dedup`): the earliest "
+        "retrieved copy (the longest when equal), its citations listing the others in "
+        "`also_in`. Off by default: see eval/results/dedup/README.md.",
+    )
+    exclude_boilerplate: bool = Field(
+        False,
+        description="Keep articles flagged as boilerplate (`dedup.boilerplate_titles`) out "
+        "of retrieval; they stay stored, listed and citable. Off by default: see "
+        "eval/results/dedup/README.md.",
     )
 
 
@@ -252,6 +265,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     nlp: NlpSettings = NlpSettings()
     ingest: IngestSettings = IngestSettings()
+    dedup: DedupSettings = DedupSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
@@ -287,6 +301,7 @@ class Settings(BaseSettings):
             embedding=self.embedding,
             chunking=self.chunking,
             nlp=self.nlp,
+            dedup=self.dedup,
         )
 
 

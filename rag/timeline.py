@@ -18,6 +18,7 @@ quote the same sentence: they are one entry, the earliest, listing the others in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,21 +26,11 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import InputError
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
 from rag.timewindow import ANCHORS, Searched, mention_of_text
-from rag.types import Answer, Citation, Passage, SearchWindow
+from rag.types import Answer, ArticleRef, Citation, Passage, SearchWindow, also_in_text
 
 if TYPE_CHECKING:
     from rag.answer.extractive import Candidate
     from rag.assistant import Assistant
-
-
-@dataclass(frozen=True)
-class ArticleRef:
-    """Another article carrying the same story as a timeline entry."""
-
-    article_id: str
-    title: str
-    date: str
-    source: str
 
 
 @dataclass(frozen=True)
@@ -87,7 +78,7 @@ class Timeline:
         lines = []
         for e in self.entries:
             quotes = " ".join(f"{c.quote} [{c.n}]" for c in e.sentences)
-            also = "; also in: " + ", ".join(_ref(r) for r in e.also_in) if e.also_in else ""
+            also = "; " + also_in_text(e.also_in) if e.also_in else ""
             lines.append(f"{e.date or 'undated'}: {quotes}{also}")
         return "\n".join(lines)
 
@@ -121,10 +112,6 @@ class Timeline:
         )
 
 
-def _ref(ref: ArticleRef) -> str:
-    return f"{ref.title or ref.source} {ref.date or 'undated'}".strip()
-
-
 def build_timeline(
     assistant: Assistant,
     topic: str,
@@ -152,7 +139,7 @@ def build_timeline(
         picked = chosen.setdefault(c.passage.article_id, [])
         if len(picked) < settings.sentences and all(p.start != c.start for p in picked):
             picked.append(c)
-    groups = _collapse(chosen)
+    groups = _collapse(chosen, assistant.clusters().representative)
     dated = sorted((g for g in groups if g[0].passage.date), key=lambda g: g[0].passage.date)
     undated = [g for g in groups if not g[0].passage.date]  # listed last, either way
     groups = [*(reversed(dated) if newest_first else dated), *undated]
@@ -177,13 +164,16 @@ def build_timeline(
     )
 
 
-def _collapse(chosen: dict[str, list[Candidate]]) -> list[list[Candidate]]:
-    """Articles grouped by story: two articles quoting the same key sentence are copies.
-    Each group is [lead, *copies], the lead the earliest dated (then the longest quote)."""
+def _collapse(
+    chosen: dict[str, list[Candidate]], cluster: Callable[[str], str]
+) -> list[list[Candidate]]:
+    """Articles grouped by story: two articles of one near-duplicate cluster (`cluster`
+    names its representative) or quoting the same key sentence are copies. Each group
+    is [lead, *copies], the lead the earliest dated (then the longest quote)."""
     groups: list[list[Candidate]] = []
-    seen: dict[str, int] = {}  # normalised sentence -> group
-    for picked in chosen.values():
-        keys = [_normal(c.text) for c in picked]
+    seen: dict[str, int] = {}  # cluster, or normalised sentence -> group
+    for article_id, picked in chosen.items():
+        keys = [f"cluster:{cluster(article_id)}", *(_normal(c.text) for c in picked)]
         group = next((seen[k] for k in keys if k in seen), None)
         if group is None:
             group = len(groups)
@@ -215,11 +205,15 @@ def _citation(c: Candidate, n: int) -> Citation:
 
 
 def _entry(p: Passage, sentences: tuple[Citation, ...], copies: list[Candidate]) -> TimelineEntry:
-    also = tuple(
+    """The entry of `p`'s article; also in: its copies on the timeline, then the copies
+    retrieval collapsed into `p` (`Passage.also_in`)."""
+    also = [
         ArticleRef(c.passage.article_id, c.passage.title, c.passage.date, c.passage.source)
         for c in copies
-    )
-    return TimelineEntry(p.article_id, p.title, p.date, p.source, sentences, also)
+    ]
+    listed = {p.article_id, *(r.article_id for r in also)}
+    also += [r for r in p.also_in if r.article_id not in listed]
+    return TimelineEntry(p.article_id, p.title, p.date, p.source, sentences, tuple(also))
 
 
 def validate_topic(topic: object) -> str:

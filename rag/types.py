@@ -29,8 +29,29 @@ def public_path(path: str) -> str:
 
 
 @dataclass(frozen=True)
+class ArticleRef:
+    """Another article carrying the same story (a near-duplicate, a wire copy)."""
+
+    article_id: str
+    title: str
+    date: str
+    source: str
+
+    @property
+    def text(self) -> str:
+        """ "Reuters story 2024-02-10": how a citation's "also in" names it."""
+        return f"{self.title or self.source} {self.date or 'undated'}".strip()
+
+
+def also_in_text(refs: tuple[ArticleRef, ...]) -> str:
+    """ "also in: A 2024-02-10, B 2024-02-11", or "" for none."""
+    return "also in: " + ", ".join(r.text for r in refs) if refs else ""
+
+
+@dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk: `article text[start:end] == text`."""
+    """A retrieved chunk: `article text[start:end] == text`. `also_in`: the other copies
+    of its story that retrieval collapsed into it (`retrieval.collapse_duplicates`)."""
 
     chunk_id: str
     article_id: str
@@ -41,6 +62,7 @@ class Passage:
     start: int
     end: int
     score: float
+    also_in: tuple[ArticleRef, ...] = ()
 
     @classmethod
     def from_chunk(cls, resolved: ResolvedChunk, score: float) -> Passage:
@@ -60,12 +82,14 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         del data["chunk_id"]
+        data["also_in"] = [asdict(r) for r in self.also_in]  # a list, as JSON gives it back
         return data
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A quoted sentence: `article text[start:end] == quote`; `n` is its `[n]` marker."""
+    """A quoted sentence: `article text[start:end] == quote`; `n` is its `[n]` marker.
+    `also_in`: other articles carrying the same story (near-duplicates collapsed)."""
 
     n: int
     article_id: str
@@ -76,9 +100,10 @@ class Citation:
     start: int
     end: int
     score: float
+    also_in: tuple[ArticleRef, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "also_in": [asdict(r) for r in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -257,6 +282,9 @@ class Status:
     store: str
     home: str
     problems: tuple[str, ...] = ()  # e.g. vectors missing for catalog chunks
+    clusters: int = 0  # groups of near-duplicate articles (`index.dedup`)
+    clustered_articles: int = 0
+    boilerplate: tuple[str, ...] = ()  # "title (id)" of each article flagged boilerplate
 
     @classmethod
     def from_index(cls, status: IndexStatus) -> Status:

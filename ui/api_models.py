@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -95,6 +95,22 @@ class WindowOut(BaseModel):
     text: str = Field(description='"searched articles from 2024-02-03 to 2024-02-10 (…)"')
 
 
+class ArticleRefOut(BaseModel):
+    """Another article carrying the same story (a near-duplicate or wire copy)."""
+
+    article_id: str
+    title: str
+    date: str
+    source: str
+
+
+_ALSO_IN: Any = Field(
+    default_factory=list,
+    description="Other articles with the same story, collapsed into this one "
+    "(`retrieval.collapse_duplicates`).",
+)
+
+
 class CitationOut(BaseModel):
     """A quoted span: the article's `text[start:end] == quote`; `n` is its `[n]` marker."""
 
@@ -107,6 +123,7 @@ class CitationOut(BaseModel):
     start: int
     end: int
     score: float
+    also_in: list[ArticleRefOut] = _ALSO_IN
 
 
 class ShortAnswerOut(BaseModel):
@@ -127,6 +144,7 @@ class PassageOut(BaseModel):
     start: int
     end: int
     score: float
+    also_in: list[ArticleRefOut] = _ALSO_IN
 
 
 class AskResponse(BaseModel):
@@ -234,6 +252,13 @@ class StatusOut(BaseModel):
     home: str = Field(description="The index folder's name (not its path on the server).")
     problems: list[str] = Field(
         default_factory=list, description="disagreements between the catalog and the stores"
+    )
+    clusters: int = Field(0, description="Groups of near-duplicate articles.")
+    clustered_articles: int = Field(0, description="Articles in those groups.")
+    boilerplate: list[str] = Field(
+        default_factory=list,
+        description='"title (id)" of each article flagged as boilerplate: stored and '
+        "listed, kept out of retrieval when `retrieval.exclude_boilerplate`.",
     )
 
 

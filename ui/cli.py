@@ -239,13 +239,21 @@ def format_report(report: IngestReport) -> str:
     ]
     if report.recovered:
         lines.append(f"cleaned up {report.recovered} writes left by an interrupted ingest")
+    lines.append(dedup_line(report.dedup.clusters, report.dedup.clustered_articles))
+    if report.dedup.sketched:
+        lines[-1] += f" ({plural(report.dedup.sketched, 'article')} sketched)"
     removed = [Skipped(article_id, "its file is gone (--prune)") for article_id in report.removed]
+    boilerplate = [
+        Skipped(name, "its text is read under other titles too")
+        for name in report.dedup.boilerplate
+    ]
     for title, items in (
         ("removed", removed),
         ("withheld (removed with `rag remove`; --readd adds them again)", report.withheld),
         ("skipped", report.skipped),
         ("duplicates", report.duplicates),
         ("warnings", report.warnings),
+        ("boilerplate (kept, listed; out of retrieval with exclude_boilerplate)", boilerplate),
     ):
         if items:
             lines.append(f"{title}:")
@@ -281,6 +289,8 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_answer(answer: Answer) -> str:
+    from rag.types import also_in_text
+
     lines = [answer.text, *cli_timeline.window_line(answer), ""]
     if answer.citations:
         lines.append("Sources:")
@@ -289,12 +299,20 @@ def format_answer(answer: Answer) -> str:
             lines.append(
                 f"  [{c.n}] {title} ({c.date or 'undated'}), {c.source} [{c.start}:{c.end}]"
             )
+            if c.also_in:
+                lines.append(f"      {also_in_text(c.also_in)}")
     else:
         lines.append("Closest passages:")
         for p in answer.passages[:3]:
             snippet = " ".join(p.text.split())[:160]
             lines.append(f"  - {p.title or p.article_id} ({p.date or 'undated'}): {snippet}…")
     return "\n".join(lines)
+
+
+def dedup_line(clusters: int, articles: int) -> str:
+    from ui.render import plural
+
+    return f"near-duplicates: {plural(clusters, 'cluster')} of {plural(articles, 'article')}"
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -306,8 +324,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"articles: {status.articles}\nchunks: {status.chunks}\ndates: {dates}\n"
         f"model: {status.model} ({status.chunk_tokens}-token chunks)\n"
-        f"store: {status.store}\nhome: {status.home}"
+        f"store: {status.store}\nhome: {status.home}\n"
+        + dedup_line(status.clusters, status.clustered_articles)
     )
+    for name in status.boilerplate:
+        print(f"boilerplate: {name}")
     for problem in status.problems:
         print(f"problem: {problem}")
     return EXIT_FAILURE if status.problems else EXIT_OK

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from rag import Answer, ArticleView, Citation, IngestReport, Passage, Status
+from rag import Answer, ArticleRef, ArticleView, Citation, IngestReport, Passage, Skipped, Status
+from rag.types import also_in_text
 
 MARKER = re.compile(r"\[(\d+)\]")
 CONTEXT_CHARS = 220  # surrounding text shown either side of a quote in the sources panel
@@ -165,10 +166,18 @@ def sources_html(answer: Answer, turn: int, contexts: dict[int, tuple[str, int]]
             f'<a class="rag-open" href="{cite_href(turn, c.n)}">[{c.n}]</a> '
             f"{_meta(c.title, c.date, c.source, passage_rank(c, answer.passages))}"
             f'<div class="rag-context">{prefix}{highlighted(text, [span])} …</div>'
+            f"{_also_in_html(c.also_in)}"
             f'<a class="rag-open rag-open-link" href="{cite_href(turn, c.n)}">Open article</a>'
             "</div>"
         )
     return f'<div class="rag-sources">{confidence_html(answer)}{"".join(cards)}</div>'
+
+
+def _also_in_html(refs: tuple[ArticleRef, ...]) -> str:
+    """ "also in: Reuters 2024-02-10, AP 2024-02-11": the copies collapsed into a source."""
+    if not refs:
+        return ""
+    return f'<p class="rag-meta rag-also-in">{html.escape(also_in_text(refs))}</p>'
 
 
 def passage_rank(citation: Citation, passages: Sequence[Passage]) -> int | None:
@@ -222,16 +231,23 @@ def copy_text(answer: Answer) -> str:
             lines.append(
                 f"[{c.n}] {display_title(c.title, c.source)} ({c.date or 'undated'}), {c.source} "
                 f'[{c.start}:{c.end}]: "{c.quote}"'
+                + (f" ({also_in_text(c.also_in)})" if c.also_in else "")
             )
     return "\n".join(lines)
 
 
 def status_markdown(status: Status) -> str:
     dates = f"{status.date_from} to {status.date_to}" if status.date_from else "no dated articles"
+    clusters = (
+        f"Near-duplicates: {plural(status.clusters, 'cluster')} of "
+        f"{plural(status.clustered_articles, 'article')}"
+    )
+    if status.boilerplate:
+        clusters += f"; boilerplate: {escape_markdown(', '.join(status.boilerplate))}"
     return (
         f"**{plural(status.articles, 'article')}** · **{plural(status.chunks, 'chunk')}**  \n"
         f"Dates: {escape_markdown(dates)}  \n"
-        f"Model: `{status.model}` ({status.chunk_tokens}-token chunks)"
+        f"Model: `{status.model}` ({status.chunk_tokens}-token chunks)  \n{clusters}"
     )
 
 
@@ -244,12 +260,19 @@ def report_markdown(report: IngestReport, names: dict[str, str] | None = None) -
         f"unchanged {len(report.unchanged)}, duplicates {len(report.duplicates)}, "
         f"skipped {len(report.skipped)}."
     )
+    found = report.dedup
+    counts += (
+        f" Near-duplicates in the index: {plural(found.clusters, 'cluster')} of "
+        f"{plural(found.clustered_articles, 'article')}."
+    )
+    boilerplate = [Skipped(name, "boilerplate") for name in found.boilerplate]
     lines = [counts]
     for title, items in (
         ("Withheld (removed earlier; `rag ingest --readd` adds them back)", report.withheld),
         ("Skipped", report.skipped),
         ("Duplicates", report.duplicates),
         ("Warnings", report.warnings),
+        ("Boilerplate (kept and listed, the same text under other titles)", boilerplate),
     ):
         if items:
             lines.append(f"\n**{title}:**")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag import Assistant
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
-from ui.api_models import CitationOut, WindowOut
+from ui.api_models import ArticleRefOut, CitationOut, WindowOut
 
 
 class TimelineRequest(BaseModel):
@@ -36,13 +36,6 @@ class TimelineRequest(BaseModel):
         None, ge=1, le=MAX_TOP_K, strict=True, description="Most articles (default 20)."
     )
     newest_first: bool = Field(False, description="Newest first (what's new), not oldest.")
-
-
-class ArticleRefOut(BaseModel):
-    article_id: str
-    title: str
-    date: str
-    source: str
 
 
 class TimelineEntryOut(BaseModel):

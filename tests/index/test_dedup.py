@@ -1,0 +1,127 @@
+"""Near-duplicates at ingest: wire copies cluster, boilerplate is flagged, new articles
+are checked against the stored sketches only, removals leave their cluster, and an
+index built before sketches gets them without re-embedding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.dedup import distinct_titles, load_clusters
+from rag import Assistant
+from tests.dedup_corpus import (
+    WIRE,
+    article_id,
+    write_article,
+    write_corpus,
+    write_exact_cookie_copies,
+)
+
+
+def clusters_of(assistant: Assistant) -> list[list[str]]:
+    """Each cluster as the files of its articles, representative first."""
+    index = assistant.index
+    found = load_clusters(index.catalog, index.settings.dedup)
+    return [[Path(found.members[i].source).name for i in group] for group in found.groups]
+
+
+def boilerplate_files(assistant: Assistant) -> set[str]:
+    index = assistant.index
+    found = load_clusters(index.catalog, index.settings.dedup)
+    return {Path(found.members[i].source).name for i in found.boilerplate}
+
+
+def test_wire_copies_form_one_cluster_led_by_the_earliest_then_longest(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    report = fake_assistant.ingest([write_corpus(tmp_path / "news")])
+    assert len(report.added) == 7  # every article is stored: nothing is dropped
+    assert fake_assistant.status().articles == 7
+    wire = next(c for c in clusters_of(fake_assistant) if "ap.md" in c)
+    # Reuters and the local rewrite share the earliest day; the local one is longer.
+    assert wire == ["local.md", "reuters.md", "ap.md"]
+    clustered = {name for cluster in clusters_of(fake_assistant) for name in cluster}
+    assert "ferry.md" not in clustered
+    assert report.dedup.clusters == 2 and report.dedup.clustered_articles == 6
+
+
+def test_a_text_under_several_unrelated_titles_is_boilerplate_and_wire_copies_are_not(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    report = fake_assistant.ingest([write_corpus(tmp_path / "news")])
+    assert boilerplate_files(fake_assistant) == {"budget.md", "football.md", "weather.md"}
+    named = " ".join(report.dedup.boilerplate)
+    assert "Millbrook Rovers win the cup final" in named and "Kestrel" not in named
+    assert fake_assistant.status().boilerplate == tuple(report.dedup.boilerplate)
+
+
+def test_exact_copies_under_other_titles_count_as_titles_of_one_stored_text(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    report = fake_assistant.ingest([write_exact_cookie_copies(tmp_path / "scraped")])
+    assert len(report.added) == 1 and len(report.duplicates) == 2  # stored once
+    flagged = ("Council sets its budget for the year (scraped-0)",)
+    assert fake_assistant.status().boilerplate == flagged
+    generation = fake_assistant.index.catalog.generation()
+    fake_assistant.ingest([tmp_path / "scraped"])  # the same titles again: nothing written
+    assert fake_assistant.index.catalog.generation() == generation
+    assert fake_assistant.status().boilerplate == flagged
+
+
+def test_a_new_copy_is_checked_against_the_stored_sketches_only(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    folder = write_corpus(tmp_path / "news", skip=("ap.md",))
+    first = fake_assistant.ingest([folder])
+    assert first.dedup.sketched == 6
+    day, title, text = WIRE["ap.md"]
+    write_article(folder, "ap.md", day, title, text)
+    second = fake_assistant.ingest([folder])
+    assert second.added == [article_id(fake_assistant, "ap.md")]
+    assert second.dedup.sketched == 1  # the stored articles are not sketched again
+    assert ["local.md", "reuters.md", "ap.md"] in clusters_of(fake_assistant)
+    generation = fake_assistant.index.catalog.generation()
+    assert fake_assistant.ingest([folder]).dedup.sketched == 0
+    assert fake_assistant.index.catalog.generation() == generation  # nothing written
+
+
+def test_removing_an_article_takes_it_out_of_its_cluster(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    fake_assistant.ingest([write_corpus(tmp_path / "news")])
+    fake_assistant.remove([article_id(fake_assistant, "local.md")])
+    assert ["reuters.md", "ap.md"] in clusters_of(fake_assistant)
+    fake_assistant.remove([article_id(fake_assistant, "reuters.md")])
+    assert not any("ap.md" in c for c in clusters_of(fake_assistant))
+
+
+def test_an_article_rewritten_to_another_story_leaves_its_cluster(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    folder = write_corpus(tmp_path / "news")
+    fake_assistant.ingest([folder])
+    write_article(folder, "ap.md", "2024-02-11", "Ferry timetable", "A new timetable starts.")
+    report = fake_assistant.ingest([folder])
+    assert report.updated and report.dedup.sketched == 1
+    assert ["local.md", "reuters.md"] in clusters_of(fake_assistant)
+
+
+def test_an_index_built_without_sketches_gets_them_without_re_embedding(
+    fake_assistant: Assistant, tmp_path: Path
+) -> None:
+    folder = write_corpus(tmp_path / "news")
+    fake_assistant.ingest([folder])
+    catalog = fake_assistant.index.catalog
+    with catalog.transaction():  # as an index made before near-duplicates were found
+        catalog.clear_sketches()
+        catalog.set_meta("dedup_params", None)
+    assert clusters_of(fake_assistant) == []
+    report = fake_assistant.ingest([folder])
+    assert report.chunks_embedded == 0 and report.unchanged
+    assert report.dedup.sketched == 7
+    assert ["local.md", "reuters.md", "ap.md"] in clusters_of(fake_assistant)
+
+
+def test_headlines_that_share_most_words_are_one_title() -> None:
+    wire = ["Kestrel dam breach floods Millbrook", "Kestrel dam breach floods Millbrook homes"]
+    assert distinct_titles(wire) == 1
+    assert distinct_titles([*wire, "Snow expected across the valley"]) == 2
