@@ -155,7 +155,11 @@ def test_a_passage_holding_no_word_of_the_question_gives_no_answer_whatever_its_
     assert on_topic.confidence > 0.0
 
 
-def reader_with(text: str, entities: tuple[EntitySpan, ...]) -> ExtractiveAnswerer:
+def reader_with(
+    text: str,
+    entities: tuple[EntitySpan, ...],
+    embed_texts: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> ExtractiveAnswerer:
     """A reader whose one passage `text` has `entities` stored, as ingest would."""
     spans = tuple(sentence_spans(text))
     reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
@@ -165,6 +169,7 @@ def reader_with(text: str, entities: tuple[EntitySpan, ...]) -> ExtractiveAnswer
         QuestionAnalyzer(),
         readings=lambda ids: {"c": reading},
         embed_query=lambda q: np.zeros(8, dtype=np.float32),
+        embed_texts=embed_texts,
     )
 
 
@@ -222,18 +227,8 @@ def test_the_name_that_fits_the_focus_noun_is_the_short_answer() -> None:
     def embed_texts(texts: Sequence[str]) -> np.ndarray:
         return np.eye(8, dtype=np.float32)[[kinds[t] for t in texts]]
 
-    spans = tuple(sentence_spans(text))
-    reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
-
     def short(embed: Callable[[Sequence[str]], np.ndarray] | None) -> str | None:
-        answerer = ExtractiveAnswerer(
-            Analyzer(),
-            lambda term: 1.0,
-            QuestionAnalyzer(),
-            readings=lambda ids: {"c": reading},
-            embed_query=lambda q: np.zeros(8, dtype=np.float32),
-            embed_texts=embed,
-        )
+        answerer = reader_with(text, entities, embed)
         p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
         answer = answerer.answer("Which automaker announced an airbag recall?", [p])
         return answer.short_answer.text if answer.short_answer else None
@@ -246,15 +241,8 @@ def test_the_short_answer_may_come_from_a_quoted_sentence_below_the_best() -> No
     text = "The agency CalRecycle will enforce the ban on plastic bags. California passed the ban."
     entities = (find(text, "CalRecycle", "ORG"), find(text, "California", "GPE"))
     kinds = {"state": 0, "California": 0, "CalRecycle": 1}
-    spans = tuple(sentence_spans(text))
-    reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
-    answerer = ExtractiveAnswerer(
-        Analyzer(),
-        lambda term: 1.0,
-        QuestionAnalyzer(),
-        readings=lambda ids: {"c": reading},
-        embed_query=lambda q: np.zeros(8, dtype=np.float32),
-        embed_texts=lambda texts: np.eye(8, dtype=np.float32)[[kinds[t] for t in texts]],
+    answerer = reader_with(
+        text, entities, lambda texts: np.eye(8, dtype=np.float32)[[kinds[t] for t in texts]]
     )
     p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
     answer = answerer.answer("Which state will ban plastic bags?", [p])
