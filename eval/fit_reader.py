@@ -41,6 +41,14 @@ from rag.settings import AnswerabilityWeights, ReaderWeights
 
 FEATURES = tuple(f for f in ReaderWeights.model_fields if f != "bias")
 ANSWER_FEATURES = tuple(f for f in AnswerabilityWeights.model_fields if f != "bias")
+# Feature sets compared held out (`designs` in the report): the answer's own features, and
+# those with the short answer's fit and the question term its passage lacks.
+SHORT_FEATURES = ("short_missing", "focus_fit", "label_step")
+DESIGNS = {
+    "answer": tuple(f for f in ANSWER_FEATURES if f not in (*SHORT_FEATURES, "missing")),
+    "answer+short": tuple(f for f in ANSWER_FEATURES if f != "missing"),
+    "answer+short+missing": ANSWER_FEATURES,
+}
 THRESHOLDS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
@@ -149,14 +157,22 @@ def fit(ranked: list[Ranked], l2: float = 1e-3) -> np.ndarray:
     return _logistic(x, y, weight, l2)
 
 
-def fit_confidence(judged: list[Judged], l2: float = 1e-2) -> np.ndarray:
-    """The answer confidence from every question the reader quoted for: [bias, *weights]."""
+def fit_confidence(
+    judged: list[Judged], l2: float = 1e-2, features: Sequence[str] = ANSWER_FEATURES
+) -> np.ndarray:
+    """The answer confidence from every question the reader quoted for: [bias, *weights]
+    over all of `ANSWER_FEATURES`, those not in `features` weighing 0."""
     rows = [j for j in judged if j.features is not None]
     per_set = _set_weights([j.set_name for j in rows])
-    x = np.vstack([j.features for j in rows if j.features is not None])
+    used = [ANSWER_FEATURES.index(f) for f in features]
+    x = np.vstack([j.features for j in rows if j.features is not None])[:, used]
     y = np.array([j.right for j in rows], dtype=float)
     weight = np.array([per_set[j.set_name] for j in rows])
-    return _logistic(x, y, weight, l2)
+    fitted = _logistic(x, y, weight, l2)
+    theta = np.zeros(len(ANSWER_FEATURES) + 1)
+    theta[0] = fitted[0]
+    theta[[i + 1 for i in used]] = fitted[1:]
+    return theta
 
 
 def confidence(j: Judged, theta: np.ndarray) -> float:
@@ -224,6 +240,18 @@ def main(argv: list[str] | None = None) -> int:
         dev.name: fit_confidence([j for j in judged if j.set_name != dev.name]) for dev in devs
     }
     report["held_out_outcomes"] = outcomes(judged, held_out)
+    report["designs"] = {
+        name: outcomes(
+            judged,
+            {
+                dev.name: fit_confidence(
+                    [j for j in judged if j.set_name != dev.name], features=features
+                )
+                for dev in devs
+            },
+        )
+        for name, features in DESIGNS.items()
+    }
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps(report, indent=1))
     return 0

@@ -137,6 +137,23 @@ class AnswerabilityWeights(BaseModel):
     dated: float = Field(
         0.033, description="Both the day asked and the article's date are known (1 or 0)."
     )
+    missing: float = Field(
+        0.0,
+        description="The largest share of the question's idf-weighted terms that one term "
+        "absent from the passage holds.",
+    )
+    short_missing: float = Field(
+        0.0, description="The question asks for a fact type and no quoted sentence holds one."
+    )
+    focus_fit: float = Field(
+        0.0,
+        description="MiniLM cosine of the question's focus noun and the short answer (0 "
+        "when it had no rival).",
+    )
+    label_step: float = Field(
+        0.0,
+        description="The short answer's steps down the type's labels, as a share of them.",
+    )
 
 
 class ShortAnswerWeights(BaseModel):
@@ -163,6 +180,11 @@ class ShortAnswerWeights(BaseModel):
     attached: float = Field(1.0, description="The focus noun follows it ('40,000 staff').")
     beside: float = Field(
         0.5, description="The focus noun is within four words ('the comedy Fawlty Towers')."
+    )
+    noun_phrase: float = Field(
+        1.0,
+        description="The candidate is a noun phrase, not a name ('cucumbers' for 'which "
+        "vegetable'): names go first.",
     )
 
 

@@ -35,19 +35,28 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 
 from index.catalog import ChunkReading
-from index.keyword import Analyzer
+from index.keyword import Analyzer, english_stopwords
 from index.nlp import EntitySpan
 from index.sentences import sentence_spans
 from rag.answer.base import abstention_text
-from rag.answer.question import NAME_LABELS, QuestionAnalysis, QuestionAnalyzer, bare_word
+from rag.answer.question import (
+    NAME_LABELS,
+    TIME_UNITS,
+    QuestionAnalysis,
+    QuestionAnalyzer,
+    bare_word,
+    singular,
+)
 from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 
+NOUN_PHRASE = "NOUN_PHRASE"  # the label of a candidate answer that is no named entity
 DISTANCE_CAP_CHARS = 200  # farther from every question word counts as this far
 # Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
 STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
@@ -97,15 +106,27 @@ class Candidate:
         return _sigmoid(self.z)
 
 
+class ShortPick(NamedTuple):
+    """The short answer, the quoted sentence it is in, and how well it fits the question:
+    the MiniLM cosine of its text and the focus noun (0 without either) and its steps
+    down the answer type's labels as a share of them (0: the first label)."""
+
+    short: ShortAnswer
+    source: Candidate
+    focus_fit: float
+    label_step: float
+
+
 class Reading(NamedTuple):
     """What the reader made of one question: the ranked candidates, the quoted ones,
-    the answer's features (`answer_features`) and its confidence."""
+    the short answer, the answer's features (`answer_features`) and its confidence."""
 
     analysis: QuestionAnalysis
     ranked: list[Candidate]
     chosen: list[Candidate]
     features: dict[str, float]
     confidence: float
+    short: ShortPick | None = None
 
 
 class ExtractiveAnswerer:
@@ -170,27 +191,15 @@ class ExtractiveAnswerer:
             )
             for n, c in enumerate(reading.chosen, start=1)
         )
-        # The fact comes from the best quoted sentence that holds one of the expected type.
-        analysis = reading.analysis
-        holding = [c for c in reading.chosen if c.answers]
-        if not holding and analysis.answer_type is None and analysis.focus is not None:
-            # "Which classic comedy ...?": a focus noun of no known type still asks for a
-            # named thing; the short answer is a name (not one the question gives).
-            analysis = replace(analysis, labels=NAME_LABELS)
-            holding = [
-                replace(c, answers=fit)
-                for c in reading.chosen
-                if (fit := tuple(e for e in c.entities if _fits(e, c.text, c.start, analysis)))
-            ]
-        short, source = self._short_answer(holding, analysis)
+        pick = reading.short
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        if short is not None and source is not None:
+        if pick is not None:
             n = next(
                 c.n
                 for c in citations
-                if (c.article_id, c.start) == (source.passage.article_id, source.start)
+                if (c.article_id, c.start) == (pick.source.passage.article_id, pick.source.start)
             )
-            text = f"{short.text} [{n}]. {quoted}"
+            text = f"{pick.short.text} [{n}]. {quoted}"
         else:
             text = quoted
         return Answer(
@@ -199,7 +208,7 @@ class ExtractiveAnswerer:
             False,
             citations,
             tuple(passages),
-            short_answer=short,
+            short_answer=pick.short if pick is not None else None,
             answer_type=answer_type,
             confidence=confidence,
         )
@@ -219,9 +228,12 @@ class ExtractiveAnswerer:
             ranked = [c for c in ranked if c.answers]
         if not ranked:
             return Reading(analysis, [], [], {}, 0.0)
-        features = answer_features(
-            ranked, analysis, asked_on, self._passage_coverage(question, ranked[0].passage)
-        )
+        chosen = self._choose(ranked)
+        pick = self._pick_short(chosen, analysis)
+        coverage, missing = self._passage_coverage(question, ranked[0].passage)
+        features = answer_features(ranked, analysis, asked_on, coverage, pick) | {
+            "missing": missing
+        }
         w = self._settings.answerability
         z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
         confidence = _sigmoid(z)
@@ -230,7 +242,7 @@ class ExtractiveAnswerer:
         ):
             confidence = 0.0  # no word of the question in its passage, or neither its words
             # nor its sense in the sentence: what it would quote is about something else
-        return Reading(analysis, ranked, self._choose(ranked), features, confidence)
+        return Reading(analysis, ranked, chosen, features, confidence, pick)
 
     def rank_sentences(
         self,
@@ -349,14 +361,43 @@ class ExtractiveAnswerer:
             chosen.append(other)
         return chosen
 
+    def _pick_short(
+        self, chosen: Sequence[Candidate], analysis: QuestionAnalysis
+    ) -> ShortPick | None:
+        """The short answer among the quoted sentences' entities of the expected type."""
+        holding = [c for c in chosen if c.answers]
+        if not holding and analysis.answer_type is None and analysis.focus is not None:
+            # "Which classic comedy ...?", "Which vegetable ...?": a focus noun of no known
+            # type asks for a name or a thing; the short answer is one of the quoted
+            # sentences' names or noun phrases (not one the question gives) that fits it.
+            analysis = replace(analysis, labels=(*NAME_LABELS, NOUN_PHRASE))
+            asks_name = bool({"name", "named", "called"} & analysis.asked_words)
+            phrases = (
+                [[] for _ in chosen]  # "What is the name of ...": a name, not a thing
+                if asks_name
+                else self._questions.noun_phrases([c.text for c in chosen], analysis.asked_words)
+            )
+            holding = []
+            for c, spans in zip(chosen, phrases, strict=True):
+                named = [(e.start, e.end) for e in c.entities]
+                things = [
+                    EntitySpan(c.start + a, c.start + b, NOUN_PHRASE)
+                    for a, b in spans
+                    if not any(s < c.start + b and c.start + a < e for s, e in named)
+                ]
+                fit = [e for e in (*c.entities, *things) if _fits(e, c.text, c.start, analysis)]
+                if fit:
+                    holding.append(replace(c, answers=tuple(fit)))
+        return self._short_answer(holding, analysis)
+
     def _short_answer(
         self, holding: Sequence[Candidate], analysis: QuestionAnalysis
-    ) -> tuple[ShortAnswer | None, Candidate | None]:
+    ) -> ShortPick | None:
         """The entity of the expected type in the quoted sentences that scores highest
-        (`ShortAnswerWeights`), and the sentence it is in."""
+        (`ShortAnswerWeights`), the sentence it is in, and its fit."""
         pairs = [(c, e) for c in holding for e in c.answers]
         if not pairs:
-            return None, None
+            return None
         w = self._settings.short_answer
         best_z = max(c.z for c in holding)
         similarity = self._focus_similarity(pairs, analysis.focus)
@@ -365,6 +406,9 @@ class ExtractiveAnswerer:
             candidate, entity = pair
             text, offset = candidate.passage.text, candidate.passage.start
             steps = analysis.labels.index(entity.label) if analysis.answer_type else 0
+            phrase = entity.label == NOUN_PHRASE  # a thing, not a name: names go first
+            if analysis.answer_type == "duration" and not _names_time_unit(text, offset, entity):
+                steps += len(analysis.labels)  # "how long": "27 years" before any "December"
             attached = _extend_to_focus(text, offset, entity.end, analysis.focus) > entity.end
             beside = _beside_focus(text, offset, entity, analysis.focus)
             return (
@@ -374,19 +418,26 @@ class ExtractiveAnswerer:
                 - w.distance * _distance_to_question(candidate, entity, analysis) / 100
                 + w.attached * attached
                 + w.beside * beside
+                - w.noun_phrase * phrase
             )
 
-        scores = [score(pair, sim) for pair, sim in zip(pairs, similarity, strict=True)]
-        candidate, entity = pairs[max(range(len(pairs)), key=scores.__getitem__)]
+        scores = _share_full_names(
+            pairs, [score(pair, sim) for pair, sim in zip(pairs, similarity, strict=True)]
+        )
+        best = max(range(len(pairs)), key=lambda i: (scores[i], _span_length(pairs[i][1])))
+        candidate, entity = pairs[best]
         text, offset = candidate.passage.text, candidate.passage.start
-        end = _extend_to_focus(text, offset, entity.end, analysis.focus)
+        start, end = _widen(candidate, entity, analysis.focus)
         short = ShortAnswer(
-            text=text[entity.start - offset : end - offset],
+            text=text[start - offset : end - offset],
             article_id=candidate.passage.article_id,
-            start=entity.start,
+            start=start,
             end=end,
         )
-        return short, candidate
+        steps = analysis.labels.index(entity.label) if entity.label in analysis.labels else 0
+        return ShortPick(
+            short, candidate, similarity[best], steps / max(len(analysis.labels) - 1, 1)
+        )
 
     def _focus_similarity(
         self, pairs: Sequence[tuple[Candidate, EntitySpan]], focus: str | None
@@ -395,7 +446,7 @@ class ExtractiveAnswerer:
         type a question asks for, finer than any NER label. 0 without a focus noun or an
         embedder of texts."""
         if focus is None or self._embed_texts is None or len(pairs) < 2:
-            return [0.0] * len(pairs)
+            return [0.0] * len(pairs)  # one candidate: nothing to choose (no embedding)
         texts = [
             c.passage.text[e.start - c.passage.start : e.end - c.passage.start] for c, e in pairs
         ]
@@ -403,14 +454,17 @@ class ExtractiveAnswerer:
         by_text = dict(zip(dict.fromkeys(texts), vectors[1:], strict=True))
         return [float(by_text[t] @ vectors[0]) for t in texts]
 
-    def _passage_coverage(self, question: str, passage: Passage) -> float:
-        """Share of the question's idf-weighted terms anywhere in `passage`."""
+    def _passage_coverage(self, question: str, passage: Passage) -> tuple[float, float]:
+        """Share of the question's idf-weighted terms anywhere in `passage`, and the
+        largest share of one term it lacks ("Who won the Boston Marathon?" over a page
+        about another marathon lacks "boston")."""
         weights = {t: self._idf(t) for t in self._analyzer.terms(question) if t not in self._frame}
         total = sum(weights.values())
         if not total:
-            return 1.0
+            return 1.0, 0.0
         found = set(self._analyzer.terms(passage.text))
-        return sum(w for t, w in weights.items() if t in found) / total
+        missing = max((w for t, w in weights.items() if t not in found), default=0.0)
+        return sum(w for t, w in weights.items() if t in found) / total, missing / total
 
     def _weights(self, question_terms: list[str], history: Sequence[Turn]) -> dict[str, float]:
         weights = {t: self._idf(t) for t in question_terms if t not in self._frame}
@@ -427,8 +481,10 @@ def answer_features(
     analysis: QuestionAnalysis,
     asked_on: date | None,
     passage_coverage: float,
+    short: ShortPick | None = None,
 ) -> dict[str, float]:
-    """Features of the answer the best candidate makes (`AnswerabilityWeights`)."""
+    """Features of the answer the best candidate makes and of its short answer
+    (`AnswerabilityWeights`)."""
     best = ranked[0]
     name_words = {w for name in analysis.names for w in _name_words(name)}
     return {
@@ -443,6 +499,9 @@ def answer_features(
         "typed": 1.0 if analysis.labels else 0.0,
         "age": _age(best.passage.date, asked_on),
         "dated": 1.0 if asked_on is not None and best.passage.date else 0.0,
+        "short_missing": 1.0 if analysis.labels and short is None else 0.0,
+        "focus_fit": short.focus_fit if short is not None else 0.0,
+        "label_step": short.label_step if short is not None else 0.0,
     }
 
 
@@ -495,7 +554,8 @@ def _fits(
     if len(before) <= BYLINE_CHARS and before.endswith("(") and after.startswith(")"):
         return False
     words = sentence[entity.start - sentence_start : entity.end - sentence_start].lower().split()
-    return not all(bare_word(w) in analysis.asked_words for w in words)
+    asked = {singular(w) for w in analysis.asked_words}
+    return not all(singular(bare_word(w)) in asked for w in words)
 
 
 def _constraints(passage_text: str, analysis: QuestionAnalysis) -> tuple[float, float]:
@@ -537,6 +597,78 @@ def _distance_to_question(
         min((abs(entity.start - a) for a in anchors), default=DISTANCE_CAP_CHARS),
         DISTANCE_CAP_CHARS,
     )
+
+
+def _names_time_unit(text: str, offset: int, entity: EntitySpan) -> bool:
+    """'27 years', 'three months' name a span of time; 'December' does not."""
+    words = text[entity.start - offset : entity.end - offset].lower().split()
+    return any(singular(bare_word(w)) in TIME_UNITS for w in words)
+
+
+def _span_length(entity: EntitySpan) -> int:
+    return entity.end - entity.start
+
+
+def _share_full_names(
+    pairs: Sequence[tuple[Candidate, EntitySpan]], scores: list[float]
+) -> list[float]:
+    """A person's full name scores as well as a later mention by surname: "Chris Pratt"
+    takes the score of "Pratt" when that is higher (and wins the tie by length)."""
+    texts = [c.passage.text[e.start - c.passage.start : e.end - c.passage.start] for c, e in pairs]
+    shared = list(scores)
+    for i, (_, entity) in enumerate(pairs):
+        if entity.label != "PERSON":
+            continue
+        for j, (_, other) in enumerate(pairs):
+            if other.label == "PERSON" and texts[j].endswith(" " + texts[i]):
+                shared[j] = max(shared[j], scores[i])
+    return shared
+
+
+TITLE_WORDS = 3  # most words of a title kept before a name ("Transportation Secretary")
+_TITLE_WORD = re.compile(r"[A-Z][A-Za-z]*\.?(?:-[a-z]+)?")  # "Speaker", "Sen.", "President-elect"
+_DATE_TIME_JOINS = (" at ", ", ", " ")
+
+
+def _widen(candidate: Candidate, entity: EntitySpan, focus: str | None) -> tuple[int, int]:
+    """The short answer's span: the entity with the focus noun after it ("85 targets"),
+    a person with the title before the name ("House Speaker Kevin McCarthy") and a date
+    with the time after it ("Sunday, Nov. 5 at 2 a.m."), all inside its sentence."""
+    text, offset = candidate.passage.text, candidate.passage.start
+    start, end = entity.start, _extend_to_focus(text, offset, entity.end, focus)
+    if entity.label == "PERSON":
+        start = _title_start(candidate, entity)
+    elif entity.label == "DATE" and end == entity.end:
+        for other in candidate.entities:
+            joint = text[entity.end - offset : other.start - offset]
+            if other.label == "TIME" and joint in _DATE_TIME_JOINS:
+                end = other.end
+    return start, end
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    return frozenset(english_stopwords())
+
+
+def _title_start(candidate: Candidate, entity: EntitySpan) -> int:
+    """Where the capitalised title words just before a person's name start: up to
+    `TITLE_WORDS` of them, none part of another entity, no stop word ("When Kim ...")."""
+    offset = candidate.passage.start
+    before = candidate.passage.text[candidate.start - offset : entity.start - offset]
+    taken = {(e.start, e.end) for e in candidate.entities}
+    start = entity.start
+    for _ in range(TITLE_WORDS):
+        head = before[: start - candidate.start]
+        word = head.rstrip(" ").rsplit(" ", 1)[-1]
+        if not head.endswith(" ") or not _TITLE_WORD.fullmatch(word):
+            break
+        word_start = candidate.start + len(head.rstrip(" ")) - len(word)
+        inside = any(a <= word_start < b for a, b in taken)
+        if inside or word.lower().rstrip(".") in _stop_words():
+            break
+        start = word_start
+    return start
 
 
 FOCUS_REACH_WORDS = 4  # how near a name its focus noun stands, either side

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,7 @@ FOCUS_TYPES = _lexicon(
     language="language",
     group="nationality religion ethnicity",
     amount="price cost sum fine salary value worth fee budget amount",
-    percent="percentage percent share",
+    percent="percentage percent share rate",
     number="number total",
 )
 
@@ -102,6 +103,21 @@ _HOW_TYPES = {
     "tall": "number",
     "often": "number",
 }
+TIME_UNITS = frozenset(
+    [
+        "second",
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "decade",
+        "century",
+        "season",
+        "term",
+    ]
+)
 # Entities that name a question's subject, so an answer must be about them.
 _CONSTRAINT_LABELS = frozenset(
     [
@@ -118,6 +134,7 @@ _CONSTRAINT_LABELS = frozenset(
         "LANGUAGE",
     ]
 )
+PHRASE_PIPES_OFF = ("ner", "lemmatizer")  # noun phrases need the parse only: half the time
 PARSES_KEPT = 32  # questions whose parse is kept for the next caller
 _DIGITS = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?")
 
@@ -163,6 +180,30 @@ class QuestionAnalyzer:
                     del self._parsed[next(iter(self._parsed))]
         return doc
 
+    def noun_phrases(
+        self, texts: Sequence[str], asked: frozenset[str] = frozenset()
+    ) -> list[list[tuple[int, int]]]:
+        """The noun phrases of each text as character spans, without a leading article or
+        possessive ("the new bottle design" -> "new bottle design"); none that is only a
+        pronoun. Candidate answers that are no named entity ("cucumbers", "coal").
+
+        A phrase headed by one of the `asked` words restates the question ("the most
+        powerful rocket" for "which rocket"): only the nouns compounded before its head
+        remain ("listeria outbreak" -> "listeria"), or nothing."""
+        nlp = self._pipeline()
+        asked = frozenset(singular(w) for w in asked)
+        out = []
+        for doc in nlp.pipe(texts, disable=PHRASE_PIPES_OFF):
+            spans = []
+            for chunk in doc.noun_chunks:
+                words = [t for t in chunk if t.pos_ not in ("DET", "PRON") and t.tag_ != "PRP$"]
+                if singular(chunk.root.lower_) in asked:
+                    words = _compounds_before(chunk.root)
+                if words and chunk.root.pos_ != "PRON":
+                    spans.append((words[0].idx, words[-1].idx + len(words[-1].text)))
+            out.append(spans)
+        return out
+
     def analyze(self, question: str) -> QuestionAnalysis:
         doc = self.parse(question)
         answer_type, focus = _answer_type(doc)
@@ -182,6 +223,21 @@ class QuestionAnalyzer:
         )
 
 
+def _compounds_before(head: Token) -> list[Token]:
+    """The nouns directly compounded before `head`: 'listeria' of 'listeria outbreak'."""
+    words: list[Token] = []
+    for child in reversed(list(head.lefts)):
+        if child.dep_ != "compound" or child.i != (words[0].i if words else head.i) - 1:
+            break
+        words.insert(0, child)
+    return words
+
+
+def singular(word: str) -> str:
+    """'americans' -> 'american': a word the question gives in the plural is still given."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def bare_word(word: str) -> str:
     """A word without surrounding punctuation and inner dots: 'U.S.' -> 'us'."""
     return word.strip(".,;:!?'’\"“”()").replace(".", "")
@@ -197,7 +253,10 @@ def _answer_type(doc: Doc) -> tuple[str | None, str | None]:
         nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
         if nxt is not None and nxt.lower_ in _HOW_TYPES:
             focus = nxt.head if nxt.head.pos_ == "NOUN" else None
-            return _HOW_TYPES[nxt.lower_], focus.lemma_.lower() if focus is not None else None
+            lemma = focus.lemma_.lower() if focus is not None else None
+            if lemma in TIME_UNITS:  # "how many years": a duration ("27 years"), a DATE
+                return "duration", lemma
+            return _HOW_TYPES[nxt.lower_], lemma
         return None, None
     if word == "when":
         return "date", None

@@ -20,6 +20,7 @@ ANALYZER = QuestionAnalyzer()
         ("Who is the prime minister of Iraq?", "person"),  # the role it links to asks for one
         ("What did the mayor of Springfield promise every resident?", None),
         ("Why is the goal of the U.S. strategy a limited one?", None),
+        ("What was the inflation rate in the euro area in January?", "percent"),
     ],
 )
 def test_the_expected_answer_type_comes_from_the_parse(question: str, answer_type: str) -> None:

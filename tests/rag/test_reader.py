@@ -250,3 +250,119 @@ def test_the_short_answer_may_come_from_a_quoted_sentence_below_the_best() -> No
     assert best.text.startswith("The agency CalRecycle")
     assert answer.short_answer is not None and answer.short_answer.text == "California"
     assert answer.text.startswith("California [2].")
+
+
+def test_a_full_name_in_the_quotes_is_the_short_answer_over_its_surname() -> None:
+    text = "Chris Pratt starred in the film. The role of the pilot went to Pratt in May."
+    entities = (find(text, "Chris Pratt", "PERSON"), find(text, "Pratt in", "PERSON"))
+    entities = (entities[0], EntitySpan(entities[1].start, entities[1].start + 5, "PERSON"))
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, entities).answer("Who got the role of the pilot?", [p])
+    assert answer.short_answer is not None and answer.short_answer.text == "Chris Pratt"
+    alone = reader_with(text, entities[1:]).answer("Who got the role of the pilot?", [p])
+    assert alone.short_answer is not None and alone.short_answer.text == "Pratt"
+
+
+def test_a_name_the_question_gives_in_the_plural_is_no_short_answer() -> None:
+    text = "Three American soldiers died in an attack that Dunholt was blamed for."
+    entities = (find(text, "American", "NORP"), find(text, "Dunholt", "GPE"))
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, entities).answer("Who attacked the Americans?", [p])
+    assert answer.short_answer is not None and answer.short_answer.text == "Dunholt"
+
+
+def test_the_answer_features_say_whether_and_how_well_a_short_answer_fits() -> None:
+    text = "The Elmsby Courier named Ada Lowe editor. The paper is sold in Dunholt."
+    entities = (find(text, "Ada Lowe", "PERSON"), find(text, "Dunholt", "GPE"))
+    kinds = {"newspaper": 0, "Elmsby Courier": 1, "Ada Lowe": 2, "Dunholt": 3}
+
+    def embed_texts(texts: Sequence[str]) -> np.ndarray:
+        return np.eye(8, dtype=np.float32)[[kinds[t] for t in texts]]
+
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    person = reader_with(text, entities, embed_texts).read("Who did the paper name editor?", [p])
+    assert person.short is not None and person.short.short.text == "Ada Lowe"
+    assert person.features["short_missing"] == 0.0 and person.features["label_step"] == 0.0
+    paper = reader_with(text, entities, embed_texts).read("Which newspaper named an editor?", [p])
+    assert paper.short is None and paper.features["short_missing"] == 1.0  # no ORG stored
+    courier = (find(text, "Dunholt", "ORG"), find(text, "Elmsby Courier", "ORG"))
+    fits = reader_with(text, courier, lambda t: np.ones((len(t), 8), dtype=np.float32) / 8**0.5)
+    found = fits.read("Which newspaper named an editor?", [p])
+    assert found.short is not None and found.features["focus_fit"] > 0.99
+
+
+def test_the_term_a_passage_lacks_is_weighed_by_its_share_of_the_question() -> None:
+    idf = {"boston": 3.0, "marathon": 1.0}
+    answerer = ExtractiveAnswerer(
+        Analyzer(),
+        lambda term: idf.get(term, 1.0),
+        QuestionAnalyzer(),
+        readings=lambda ids: {},
+        embed_query=lambda text: np.zeros(8, dtype=np.float32),
+    )
+    text = "Mara Quint won the Elmsby Half Marathon on Sunday."
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    reading = answerer.read("Who won the Boston Marathon?", [p])
+    assert reading.features["missing"] > 0.5  # "boston": most of the question's weight
+    held = answerer.read("Who won the Elmsby Half Marathon?", [p])
+    assert held.features["missing"] == 0.0
+
+
+def test_a_person_short_answer_keeps_the_title_before_the_name() -> None:
+    text = "On Tuesday House Speaker Kevin McCarthy called for an impeachment inquiry."
+    entities = (find(text, "Tuesday", "DATE"), find(text, "Kevin McCarthy", "PERSON"))
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, entities).answer("Who called for an impeachment inquiry?", [p])
+    assert answer.short_answer is not None
+    assert answer.short_answer.text == "House Speaker Kevin McCarthy"  # not "On Tuesday ..."
+    assert text[answer.short_answer.start : answer.short_answer.end] == answer.short_answer.text
+    plain = "When Kevin McCarthy called for an inquiry, the House voted."
+    p = Passage("c", "a", "", "", "a.txt", plain, 0, len(plain), 1.0)
+    answer = reader_with(plain, (find(plain, "Kevin McCarthy", "PERSON"),)).answer(
+        "Who called for an inquiry?", [p]
+    )
+    assert answer.short_answer is not None and answer.short_answer.text == "Kevin McCarthy"
+
+
+def test_a_date_short_answer_takes_the_time_after_it() -> None:
+    text = "Daylight saving time ends on Sunday, Nov. 5 at 2 a.m. this year."
+    entities = (find(text, "Sunday, Nov. 5", "DATE"), find(text, "2 a.m.", "TIME"))
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = reader_with(text, entities).answer("When does daylight saving time end?", [p])
+    assert answer.short_answer is not None
+    assert answer.short_answer.text == "Sunday, Nov. 5 at 2 a.m."
+
+
+def test_how_long_is_answered_by_a_span_of_time_not_a_month() -> None:
+    text = "Rates hit their highest level since December, the first such peak in 27 years."
+    entities = (find(text, "December", "DATE"), find(text, "27 years", "DATE"))
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    question = "For how long were rates not at their highest level?"
+    assert QuestionAnalyzer().analyze(question).answer_type == "duration"
+    answer = reader_with(text, entities).answer(question, [p])
+    assert answer.short_answer is not None and answer.short_answer.text == "27 years"
+    assert QuestionAnalyzer().analyze("Rates peaked in how many years?").answer_type == "duration"
+
+
+def test_a_thing_the_focus_noun_asks_for_may_be_a_noun_phrase_but_a_name_asked_is_a_name() -> None:
+    text = "Cucumbers sold in 14 states were recalled over salmonella."
+    kinds = {"vegetable": 0, "Cucumbers": 0}
+
+    def embed_texts(texts: Sequence[str]) -> np.ndarray:
+        return np.eye(8, dtype=np.float32)[[kinds.get(t, 1 + len(t) % 7) for t in texts]]
+
+    answerer = reader_with(text, (find(text, "14", "CARDINAL"),), embed_texts)
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    answer = answerer.answer("Which vegetable was recalled over salmonella?", [p])
+    assert answer.short_answer is not None and answer.short_answer.text == "Cucumbers"
+    named = answerer.answer("What is the name of the vegetable recalled over salmonella?", [p])
+    assert named.short_answer is None  # no name in the quote
+
+
+def test_a_noun_phrase_headed_by_a_word_of_the_question_keeps_only_its_compounds() -> None:
+    analyzer = QuestionAnalyzer()
+    text = "A listeria outbreak was linked to the most powerful rocket."
+    (spans,) = analyzer.noun_phrases([text], frozenset({"outbreak", "rocket"}))
+    assert [text[a:b] for a, b in spans] == ["listeria"]
+    (spans,) = analyzer.noun_phrases([text])
+    assert [text[a:b] for a, b in spans] == ["listeria outbreak", "most powerful rocket"]
