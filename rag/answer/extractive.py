@@ -400,9 +400,9 @@ class ExtractiveAnswerer:
             return None
         w = self._settings.short_answer
         best_z = max(c.z for c in holding)
-        similarity = self._focus_similarity(pairs, analysis.focus)
 
-        def score(pair: tuple[Candidate, EntitySpan], focus_similarity: float) -> float:
+        def score(pair: tuple[Candidate, EntitySpan]) -> float:
+            """The score without the focus noun's fit."""
             candidate, entity = pair
             text, offset = candidate.passage.text, candidate.passage.start
             steps = analysis.labels.index(entity.label) if analysis.answer_type else 0
@@ -412,8 +412,7 @@ class ExtractiveAnswerer:
             attached = _extend_to_focus(text, offset, entity.end, analysis.focus) > entity.end
             beside = _beside_focus(text, offset, entity, analysis.focus)
             return (
-                w.focus * focus_similarity
-                - w.sentence * (best_z - candidate.z)
+                -w.sentence * (best_z - candidate.z)
                 - w.label * steps
                 - w.distance * _distance_to_question(candidate, entity, analysis) / 100
                 + w.attached * attached
@@ -421,8 +420,17 @@ class ExtractiveAnswerer:
                 - w.noun_phrase * phrase
             )
 
+        base = [score(pair) for pair in pairs]
+        # The fit adds at most `focus` (a cosine of 1): only the candidates within that
+        # of the best are embedded; the others cannot catch up.
+        reach = [i for i, b in enumerate(base) if b >= max(base) - w.focus]
+        similarity = [0.0] * len(pairs)
+        for i, fit in zip(
+            reach, self._focus_similarity([pairs[i] for i in reach], analysis.focus), strict=True
+        ):
+            similarity[i] = fit
         scores = _share_full_names(
-            pairs, [score(pair, sim) for pair, sim in zip(pairs, similarity, strict=True)]
+            pairs, [b + w.focus * fit for b, fit in zip(base, similarity, strict=True)]
         )
         best = max(range(len(pairs)), key=lambda i: (scores[i], _span_length(pairs[i][1])))
         candidate, entity = pairs[best]

@@ -285,9 +285,11 @@ def test_the_answer_features_say_whether_and_how_well_a_short_answer_fits() -> N
     assert person.features["short_missing"] == 0.0 and person.features["label_step"] == 0.0
     paper = reader_with(text, entities, embed_texts).read("Which newspaper named an editor?", [p])
     assert paper.short is None and paper.features["short_missing"] == 1.0  # no ORG stored
-    courier = (find(text, "Dunholt", "ORG"), find(text, "Elmsby Courier", "ORG"))
-    fits = reader_with(text, courier, lambda t: np.ones((len(t), 8), dtype=np.float32) / 8**0.5)
-    found = fits.read("Which newspaper named an editor?", [p])
+    two = "The Elmsby Courier and the Dunholt Star named Ada Lowe editor."
+    papers = (find(two, "Elmsby Courier", "ORG"), find(two, "Dunholt Star", "ORG"))
+    fits = reader_with(two, papers, lambda t: np.ones((len(t), 8), dtype=np.float32) / 8**0.5)
+    both = Passage("c", "a", "", "", "a.txt", two, 0, len(two), 1.0)
+    found = fits.read("Which newspaper named an editor?", [both])
     assert found.short is not None and found.features["focus_fit"] > 0.99
 
 
