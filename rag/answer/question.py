@@ -200,7 +200,9 @@ class QuestionAnalyzer:
                 if singular(chunk.root.lower_) in asked:
                     words = _compounds_before(chunk.root)
                 if words and chunk.root.pos_ != "PRON":
-                    spans.append((words[0].idx, words[-1].idx + len(words[-1].text)))
+                    start, end = words[0].idx, words[-1].idx + len(words[-1].text)
+                    line_break = doc.text.find("\n", start, end)  # a phrase is on one line
+                    spans.append((start, end if line_break < 0 else line_break))
             out.append(spans)
         return out
 

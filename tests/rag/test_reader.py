@@ -368,3 +368,7 @@ def test_a_noun_phrase_headed_by_a_word_of_the_question_keeps_only_its_compounds
     assert [text[a:b] for a, b in spans] == ["listeria"]
     (spans,) = analyzer.noun_phrases([text])
     assert [text[a:b] for a, b in spans] == ["listeria outbreak", "most powerful rocket"]
+    broken = "The recalled meals were linked to a listeria outbreak\n\nReady-to-eat pasta was sold."
+    (spans,) = analyzer.noun_phrases([broken])
+    assert "listeria outbreak" in [broken[a:b] for a, b in spans]  # the parse runs on...
+    assert all("\n" not in broken[a:b] for a, b in spans)  # ...but a phrase ends at a line
