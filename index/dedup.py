@@ -135,16 +135,20 @@ def refresh_dedup(
     settings: DedupSettings,
     loaded: Sequence[Article],
     read: Sequence[str],
+    sketches: SketchIndex | None = None,
 ) -> DedupReport:
     """Sketch the stored articles that need it, store their near-duplicate pairs, and
     record the titles under which `loaded` articles repeat a stored text (the files
     `read` are what was just ingested). Under the writer lock; one transaction, and
-    none at all when nothing changed (a re-ingest of an unchanged corpus)."""
+    none at all when nothing changed (a re-ingest of an unchanged corpus). `sketches`
+    keeps the LSH index for the next ingest of the same process."""
     renew = catalog.get_meta(_PARAMS) != _params(settings)
     hashes = {} if renew else catalog.sketch_hashes()
     versions = catalog.versions()
     stale = sorted(i for i, (h, _) in versions.items() if hashes.get(i) != h)
-    signatures, pairs = _sketch(catalog, settings, stale, set(versions) - set(stale))
+    signatures, pairs = _sketch(
+        catalog, settings, stale, set(versions) - set(stale), sketches or SketchIndex()
+    )
     titles = _copy_titles(catalog, loaded)
     titles_changed = set(titles) != catalog.copy_titles_from(read)
     if renew or signatures or titles_changed:
@@ -168,22 +172,57 @@ def refresh_dedup(
     )
 
 
+class SketchIndex:
+    """The stored sketches as an LSH index, kept in memory between the ingests of one
+    process: an ingest of one article then checks it against the index instead of
+    reading and indexing every stored sketch again (1.6 s of a 3.3 s one-article ingest
+    at 9,300 articles). Rebuilt from the catalog whenever it does not hold exactly the
+    stored articles an ingest compares against (another process wrote, or the settings
+    changed). Used under the writer lock."""
+
+    def __init__(self) -> None:
+        self._lsh: Any = None
+        self._lean: dict[str, Any] = {}
+        self._params: dict[str, object] | None = None
+
+    def against(
+        self, catalog: Catalog, settings: DedupSettings, stale: Sequence[str], fresh: set[str]
+    ) -> tuple[Any, dict[str, Any]]:
+        """(LSH index, id -> LeanMinHash) of exactly the `fresh` stored articles."""
+        from datasketch import LeanMinHash, MinHashLSH
+
+        for article_id in stale:  # updated articles are sketched again
+            if article_id in self._lean:
+                self._lsh.remove(article_id)
+                del self._lean[article_id]
+        if self._params == _params(settings) and self._lean.keys() == fresh:
+            return self._lsh, self._lean
+        self._lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
+        self._lean = {}
+        self._params = _params(settings)
+        for article_id, signature in catalog.sketches().items():
+            if article_id in fresh:
+                values = np.frombuffer(signature, dtype=np.uint32)
+                minhash = LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
+                self._lean[article_id] = minhash
+                self._lsh.insert(article_id, minhash, check_duplication=False)
+        return self._lsh, self._lean
+
+
 def _sketch(
-    catalog: Catalog, settings: DedupSettings, stale: list[str], fresh: set[str]
+    catalog: Catalog,
+    settings: DedupSettings,
+    stale: list[str],
+    fresh: set[str],
+    sketches: SketchIndex,
 ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, float]]]:
     """Sketches of the `stale` articles, and their pairs with the `fresh` (stored) ones
-    and with each other, found through an LSH index of the stored sketches."""
+    and with each other, found through the LSH index of the stored sketches."""
     if not stale:
         return {}, []
-    from datasketch import LeanMinHash, MinHashLSH
+    from datasketch import LeanMinHash
 
-    lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
-    lean: dict[str, LeanMinHash] = {}
-    for article_id, signature in catalog.sketches().items():
-        if article_id in fresh:
-            values = np.frombuffer(signature, dtype=np.uint32)
-            lean[article_id] = LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
-            lsh.insert(article_id, lean[article_id], check_duplication=False)
+    lsh, lean = sketches.against(catalog, settings, stale, fresh)
     signatures: dict[str, np.ndarray] = {}
     pairs: list[tuple[str, str, float]] = []
     with tqdm(total=len(stale), desc="near-duplicates", unit="article", disable=None) as bar:

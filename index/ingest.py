@@ -91,7 +91,9 @@ def ingest(
         report.removed = removed
         index.keyword.maintain()
         read = [str(path) for path in loaded.files]
-        report.dedup = refresh_dedup(index.catalog, index.settings.dedup, loaded.articles, read)
+        report.dedup = refresh_dedup(
+            index.catalog, index.settings.dedup, loaded.articles, read, index.sketches
+        )
     return report
 
 
@@ -153,7 +155,7 @@ def _recover(index: Index) -> int:
     index.finish_reset()
     index.keyword.upgrade()  # before any write: an old-format index becomes segments
     pending = index.catalog.pending()
-    versions = index.catalog.versions()
+    versions = index.catalog.versions() if pending else {}  # a full read: only when needed
     for article_id in pending:
         committed = versions.get(article_id)
         index.vectors.delete_article(article_id, keep_hash=committed[0] if committed else None)

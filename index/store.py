@@ -19,6 +19,7 @@ from pathlib import Path
 from index.articles import Article
 from index.catalog import Catalog, ChunkReading, StoredChunk
 from index.chunking import Chunker
+from index.dedup import SketchIndex
 from index.embedding import Embedder, build_embedder
 from index.errors import IndexMismatchError
 from index.keyword import KeywordHit, KeywordIndex
@@ -74,6 +75,7 @@ class Index:
         self.vectors = VectorStore(settings.store)
         self.writer = WriterLock(self.home)
         self.keyword = KeywordIndex(self.home / "keyword", self.catalog, self.writer)
+        self.sketches = SketchIndex()  # near-duplicate LSH, kept between ingests
         self._generation: int | None = None  # the catalog's when BM25 and Chroma were loaded
         self._follow_lock = threading.Lock()
         if verify:

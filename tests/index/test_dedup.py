@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pytest import MonkeyPatch
+
 from index.dedup import distinct_titles, load_clusters
-from rag import Assistant
+from rag import Assistant, Settings
 from tests.dedup_corpus import (
     WIRE,
     article_id,
@@ -15,6 +17,7 @@ from tests.dedup_corpus import (
     write_corpus,
     write_exact_cookie_copies,
 )
+from tests.fakes import HashingEmbedder
 
 
 def clusters_of(assistant: Assistant) -> list[list[str]]:
@@ -82,6 +85,29 @@ def test_a_new_copy_is_checked_against_the_stored_sketches_only(
     generation = fake_assistant.index.catalog.generation()
     assert fake_assistant.ingest([folder]).dedup.sketched == 0
     assert fake_assistant.index.catalog.generation() == generation  # nothing written
+
+
+def test_the_sketch_index_is_kept_between_ingests_and_rebuilt_after_another_writer(
+    fake_assistant: Assistant, settings: Settings, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    folder = write_corpus(tmp_path / "news", skip=("ap.md", "local.md"))
+    fake_assistant.ingest([folder])  # builds the LSH index once
+    catalog = fake_assistant.index.catalog
+    reads: list[int] = []
+    stored = catalog.sketches
+    monkeypatch.setattr(catalog, "sketches", lambda: reads.append(1) or stored())
+    day, title, text = WIRE["ap.md"]
+    write_article(folder, "ap.md", day, title, text)
+    fake_assistant.ingest([folder])
+    assert reads == [] and ["reuters.md", "ap.md"] in clusters_of(fake_assistant)
+    other = Assistant(settings, embedder=HashingEmbedder())  # another process's writer
+    day, title, text = WIRE["local.md"]
+    write_article(folder, "local.md", day, title, text)
+    other.ingest([folder])
+    write_article(folder, "late.md", "2024-02-12", "Kestrel dam", text + " Roads stay shut.")
+    fake_assistant.ingest([folder])  # its index lacks local.md: read from the catalog
+    assert reads == [1]
+    assert any({"local.md", "late.md"} <= set(c) for c in clusters_of(fake_assistant))
 
 
 def test_removing_an_article_takes_it_out_of_its_cluster(
