@@ -192,14 +192,19 @@ def measure(home: Path, source_home: Path, questions: Path, asks: int) -> dict[s
             dated.append((time.perf_counter() - t0) * 1000)
     memory = rss_mb()
     source = Catalog(source_home / "catalog.sqlite")
-    originals = sorted(source.articles(source.versions()).values(), key=lambda a: a.id)[:4]
+    everything = sorted(source.articles(source.versions()).values(), key=lambda a: a.id)
+    # Other originals and other copies on each run, so a home can be measured again
+    # (`--measure HOME`).
+    stored = len(assistant.index.catalog.versions())
+    originals = [everything[(stored + n) % len(everything)] for n in range(4)]
+
     source.close()
     ingests, first_asks = [], []
     folder = home.parent / f"{home.name}-new"
     folder.mkdir(exist_ok=True)
     for n, original in enumerate(originals):
-        article = altered(original, 100_000 + n)
-        path = folder / f"new-{n}.txt"
+        article = altered(original, 100_000 + stored + n)
+        path = folder / f"new-{stored + n}.txt"
         path.write_text(f"date {article.date or '2024-01-01'}\n{article.text}", encoding="utf-8")
         t0 = time.perf_counter()
         report = assistant.ingest([path])
