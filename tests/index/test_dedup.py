@@ -95,7 +95,12 @@ def test_the_sketch_index_is_kept_between_ingests_and_rebuilt_after_another_writ
     catalog = fake_assistant.index.catalog
     reads: list[int] = []
     stored = catalog.sketches
-    monkeypatch.setattr(catalog, "sketches", lambda: reads.append(1) or stored())
+
+    def counted() -> dict[str, bytes]:
+        reads.append(1)
+        return stored()
+
+    monkeypatch.setattr(catalog, "sketches", counted)
     day, title, text = WIRE["ap.md"]
     write_article(folder, "ap.md", day, title, text)
     fake_assistant.ingest([folder])
