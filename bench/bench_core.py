@@ -96,14 +96,12 @@ def measure_ingest(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def measure_latency(args: argparse.Namespace) -> dict[str, Any]:
-    """Warm asks, plain and with the question's date as `until` (a date-ranged search)."""
-    assistant = Assistant(Settings(home=args.home))
-    records = load_records(args.questions, args.asks)
-    for record in records[:3]:  # warm: model loaded, BM25 and Chroma opened
-        assistant.ask(record["question"], until=record.get("date") or None)
-    # Two passes, not a plain and a dated ask per question: the second ask of a question
-    # would find its vector in the embedder's cache of recent queries.
+def timed_asks(
+    assistant: Assistant, records: list[dict[str, Any]]
+) -> tuple[list[float], list[float]]:
+    """Milliseconds of each warm ask, plain and (for dated records) with the date as
+    `until`. Two passes, not a plain and a dated ask per question: the second ask of a
+    question would find its vector in the embedder's cache of recent queries."""
     plain, dated = [], []
     for record in records:
         started = time.perf_counter()
@@ -114,6 +112,16 @@ def measure_latency(args: argparse.Namespace) -> dict[str, Any]:
             started = time.perf_counter()
             assistant.ask(record["question"], until=record["date"])
             dated.append((time.perf_counter() - started) * 1000)
+    return plain, dated
+
+
+def measure_latency(args: argparse.Namespace) -> dict[str, Any]:
+    """Warm asks, plain and with the question's date as `until` (a date-ranged search)."""
+    assistant = Assistant(Settings(home=args.home))
+    records = load_records(args.questions, args.asks)
+    for record in records[:3]:  # warm: model loaded, BM25 and Chroma opened
+        assistant.ask(record["question"], until=record.get("date") or None)
+    plain, dated = timed_asks(assistant, records)
     status = assistant.status()
     return {
         "index": str(args.home),

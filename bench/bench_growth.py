@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.bench_core import timed_asks
 from index.articles import Article
 from index.catalog import Catalog, ChunkReading, chunk_id
 from rag import Assistant, Settings
@@ -180,16 +181,7 @@ def measure(home: Path, source_home: Path, questions: Path, asks: int) -> dict[s
     assistant = Assistant(Settings(home=home))
     for record in records[:3]:  # warm: models loaded, segments and Chroma opened
         assistant.ask(record["question"], until=record.get("date") or None)
-    plain, dated = [], []
-    for record in records:  # two passes: a repeated question would hit the query cache
-        t0 = time.perf_counter()
-        assistant.ask(record["question"])
-        plain.append((time.perf_counter() - t0) * 1000)
-    for record in records:
-        if record.get("date"):
-            t0 = time.perf_counter()
-            assistant.ask(record["question"], until=record["date"])
-            dated.append((time.perf_counter() - t0) * 1000)
+    plain, dated = timed_asks(assistant, records)
     memory = rss_mb()
     source = Catalog(source_home / "catalog.sqlite")
     everything = sorted(source.articles(source.versions()).values(), key=lambda a: a.id)
