@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS articles (
     text TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, content_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_hash ON articles (content_hash);
+-- Covers `unsketched`: a scan of ids and hashes that reads no article text.
+CREATE INDEX IF NOT EXISTS articles_version ON articles (id, content_hash);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, article_id TEXT NOT NULL, position INTEGER NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL
@@ -139,6 +141,8 @@ def chunk_id(article_id: str, content_hash: str, position: int) -> str:
 
 
 READ = "reading the catalog (SQLite)"  # what a failed read names
+_IN_BATCH = 10_000  # values bound in one `IN (...)`, well below SQLite's 32,766
+SKETCH_VERSION = "sketch_version"  # meta key: moves whenever a stored sketch goes or comes
 
 
 class Catalog:
@@ -214,13 +218,8 @@ class Catalog:
 
     @store_failures(READ)
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
-        """The stored articles among `ids`, in one query."""
-        wanted = sorted(set(ids))
-        marks = ",".join("?" * len(wanted))
-        rows = self._db.execute(
-            f"SELECT id, title, date, text, source, url FROM articles WHERE id IN ({marks})",
-            wanted,
-        )
+        """The stored articles among `ids` (one query per `_IN_BATCH` ids)."""
+        rows = self._rows_in("SELECT id, title, date, text, source, url FROM articles", "id", ids)
         return {row[0]: Article(*row) for row in rows}
 
     def versions(self) -> dict[str, tuple[str, str]]:
@@ -228,9 +227,28 @@ class Catalog:
         rows = self._db.execute("SELECT id, content_hash, source FROM articles")
         return {row[0]: (row[1], row[2]) for row in rows}
 
-    def ids_by_hash(self) -> dict[str, str]:
-        rows = self._db.execute("SELECT content_hash, id FROM articles")
-        return {row[0]: row[1] for row in rows}
+    def versions_of(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """`versions()` of the stored articles among `ids` only: an ingest of a few
+        articles reads a few rows, not the whole table."""
+        return {
+            row[0]: (row[1], row[2])
+            for row in self._rows_in("SELECT id, content_hash, source FROM articles", "id", ids)
+        }
+
+    def owners_of(self, hashes: Iterable[str]) -> dict[str, str]:
+        """content hash -> the id of the stored article with that text, for `hashes`."""
+        query = "SELECT content_hash, id FROM articles"
+        return {row[0]: row[1] for row in self._rows_in(query, "content_hash", hashes)}
+
+    def _rows_in(self, select: str, column: str, values: Iterable[str]) -> list[tuple[Any, ...]]:
+        """`select WHERE column IN (values)`, in runs of at most `_IN_BATCH` values."""
+        wanted = sorted(set(values))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), _IN_BATCH):
+            part = wanted[start : start + _IN_BATCH]
+            marks = ",".join("?" * len(part))
+            rows.extend(self._db.execute(f"{select} WHERE {column} IN ({marks})", part))
+        return rows
 
     def put_article(
         self,
@@ -422,10 +440,37 @@ class Catalog:
     def forget_sketch(self, article_id: str) -> None:
         self._db.execute("DELETE FROM sketches WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM near_pairs WHERE a = ? OR b = ?", (article_id, article_id))
+        self._bump_sketch_version()
 
     def clear_sketches(self) -> None:
         self._db.execute("DELETE FROM sketches")
         self._db.execute("DELETE FROM near_pairs")
+        self._bump_sketch_version()
+
+    def _bump_sketch_version(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1",
+            (SKETCH_VERSION,),
+        )
+
+    @store_failures(READ)
+    def sketch_version(self) -> int:
+        """Moves whenever any process removes or replaces a stored sketch (adding one
+        removes it first): an in-memory copy of the sketches taken at one value holds
+        every sketch of the catalog at that value, plus those its owner added since."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (SKETCH_VERSION,)).fetchone()
+        return int(row[0]) if row else 0
+
+    @store_failures(READ)
+    def unsketched(self) -> dict[str, str]:
+        """id -> content hash of the articles without a sketch of their current text."""
+        rows = self._db.execute(
+            "SELECT a.id, a.content_hash FROM articles a"
+            " LEFT JOIN sketches s ON s.article_id = a.id"
+            " WHERE s.content_hash IS NULL OR s.content_hash != a.content_hash"
+        )
+        return {row[0]: row[1] for row in rows}
 
     def add_near_pairs(self, pairs: Iterable[tuple[str, str, float]]) -> None:
         self._db.executemany(

@@ -143,12 +143,12 @@ def refresh_dedup(
     none at all when nothing changed (a re-ingest of an unchanged corpus). `sketches`
     keeps the LSH index for the next ingest of the same process."""
     renew = catalog.get_meta(_PARAMS) != _params(settings)
-    hashes = {} if renew else catalog.sketch_hashes()
-    versions = catalog.versions()
-    stale = sorted(i for i, (h, _) in versions.items() if hashes.get(i) != h)
-    signatures, pairs = _sketch(
-        catalog, settings, stale, set(versions) - set(stale), sketches or SketchIndex()
-    )
+    # Only the articles to sketch are read (all of them when the settings changed).
+    stale = {i: h for i, (h, _) in catalog.versions().items()} if renew else catalog.unsketched()
+    index = sketches or SketchIndex()
+    if renew:
+        index.forget()
+    signatures, pairs = _sketch(catalog, settings, sorted(stale), index)
     titles = _copy_titles(catalog, loaded)
     titles_changed = set(titles) != catalog.copy_titles_from(read)
     if renew or signatures or titles_changed:
@@ -157,10 +157,12 @@ def refresh_dedup(
                 catalog.clear_sketches()
                 catalog.set_meta(_PARAMS, _params(settings))
             for article_id, values in signatures.items():
-                catalog.put_sketch(article_id, versions[article_id][0], values.tobytes())
+                catalog.put_sketch(article_id, stale[article_id], values.tobytes())
             catalog.add_near_pairs(pairs)
             catalog.record_copy_titles(read, titles)
             catalog.bump_generation()  # readers elsewhere reload the clusters
+        if signatures:  # what the index held plus these: what the catalog now stores
+            index.synced(catalog)
     if pairs:
         logger.info("%d near-duplicate pairs among %d new sketches", len(pairs), len(stale))
     clusters = load_clusters(catalog, settings)
@@ -176,32 +178,45 @@ class SketchIndex:
     """The stored sketches as an LSH index, kept in memory between the ingests of one
     process: an ingest of one article then checks it against the index instead of
     reading and indexing every stored sketch again (1.6 s of a 3.3 s one-article ingest
-    at 9,300 articles). Rebuilt from the catalog whenever it does not hold exactly the
-    stored articles an ingest compares against (another process wrote, or the settings
-    changed). Used under the writer lock."""
+    at 9,300 articles). Rebuilt from the catalog whenever a stored sketch went or came
+    since it was last in step (`Catalog.sketch_version`: another process wrote, this one
+    removed an article, or the settings changed). Used under the writer lock."""
 
     def __init__(self) -> None:
         self._lsh: Any = None
         self._lean: dict[str, Any] = {}
         self._params: dict[str, object] | None = None
+        self._version: int | None = None  # the catalog's sketch version it is in step with
+
+    def forget(self) -> None:
+        """Drop what is held: the next `against` reads the stored sketches again."""
+        self._version = None
+
+    def synced(self, catalog: Catalog) -> None:
+        """Record that the catalog now stores what is held: its owner just committed the
+        sketches it added since `against`."""
+        self._version = catalog.sketch_version()
 
     def against(
-        self, catalog: Catalog, settings: DedupSettings, stale: Sequence[str], fresh: set[str]
+        self, catalog: Catalog, settings: DedupSettings, stale: Sequence[str]
     ) -> tuple[Any, dict[str, Any]]:
-        """(LSH index, id -> LeanMinHash) of exactly the `fresh` stored articles."""
+        """(LSH index, id -> LeanMinHash) of the stored sketches of current texts, the
+        `stale` articles (about to be sketched again) left out."""
         from datasketch import LeanMinHash, MinHashLSH
 
-        for article_id in stale:  # updated articles are sketched again
-            if article_id in self._lean:
-                self._lsh.remove(article_id)
-                del self._lean[article_id]
-        if self._params == _params(settings) and self._lean.keys() == fresh:
+        version = catalog.sketch_version()
+        if self._params == _params(settings) and self._version == version:
+            for article_id in stale:  # updated articles are sketched again
+                if article_id in self._lean:
+                    self._lsh.remove(article_id)
+                    del self._lean[article_id]
             return self._lsh, self._lean
         self._lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
         self._lean = {}
-        self._params = _params(settings)
+        self._params, self._version = _params(settings), version
+        left_out = set(stale)
         for article_id, signature in catalog.sketches().items():
-            if article_id in fresh:
+            if article_id not in left_out:
                 values = np.frombuffer(signature, dtype=np.uint32)
                 minhash = LeanMinHash(seed=_SEED, hashvalues=values, scheme=_SCHEME)
                 self._lean[article_id] = minhash
@@ -213,16 +228,15 @@ def _sketch(
     catalog: Catalog,
     settings: DedupSettings,
     stale: list[str],
-    fresh: set[str],
     sketches: SketchIndex,
 ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, float]]]:
-    """Sketches of the `stale` articles, and their pairs with the `fresh` (stored) ones
-    and with each other, found through the LSH index of the stored sketches."""
+    """Sketches of the `stale` articles, and their pairs with the other stored ones and
+    with each other, found through the LSH index of the stored sketches."""
     if not stale:
         return {}, []
     from datasketch import LeanMinHash
 
-    lsh, lean = sketches.against(catalog, settings, stale, fresh)
+    lsh, lean = sketches.against(catalog, settings, stale)
     signatures: dict[str, np.ndarray] = {}
     pairs: list[tuple[str, str, float]] = []
     with tqdm(total=len(stale), desc="near-duplicates", unit="article", disable=None) as bar:
@@ -245,7 +259,7 @@ def _sketch(
 def _copy_titles(catalog: Catalog, loaded: Sequence[Article]) -> list[tuple[str, str, str]]:
     """(owner, source, title) of each loaded article whose text is a stored article's,
     under another id: its title counts for boilerplate."""
-    owner_of_hash = catalog.ids_by_hash()
+    owner_of_hash = catalog.owners_of(a.content_hash for a in loaded)
     rows = []
     for article in loaded:
         owner = owner_of_hash.get(article.content_hash)

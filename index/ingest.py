@@ -116,8 +116,8 @@ def remove(index: Index, article_ids: Sequence[str]) -> list[str]:
     """
     with index.writer.held():
         _recover(index)
-        known = index.catalog.versions()
-        ids = sorted({article_id for article_id in article_ids if article_id in known})
+        known = index.catalog.versions_of(article_ids)
+        ids = sorted(known)
         _remove(index, ids, forget=True)
         index.keyword.maintain()
     return ids
@@ -155,7 +155,7 @@ def _recover(index: Index) -> int:
     index.finish_reset()
     index.keyword.upgrade()  # before any write: an old-format index becomes segments
     pending = index.catalog.pending()
-    versions = index.catalog.versions() if pending else {}  # a full read: only when needed
+    versions = index.catalog.versions_of(pending)
     for article_id in pending:
         committed = versions.get(article_id)
         index.vectors.delete_article(article_id, keep_hash=committed[0] if committed else None)
@@ -175,8 +175,12 @@ def _plan(
     copies: list[tuple[str, str]],
 ) -> tuple[list[_Planned], list[str]]:
     """What to write and remove; duplicates go to `report` and `copies` (owner, source)."""
-    versions = index.catalog.versions()
-    owner_of_hash = index.catalog.ids_by_hash()
+    # The rows of the articles read and of their texts' owners, not the whole catalog:
+    # adding one article to a large archive reads a few rows (all of them to prune).
+    catalog = index.catalog
+    versions = catalog.versions() if prune else catalog.versions_of(a.id for a in articles)
+    owner_of_hash = catalog.owners_of(a.content_hash for a in articles)
+    versions |= catalog.versions_of(set(owner_of_hash.values()) - versions.keys())
     seen_ids: dict[str, str] = {}
     planned: list[_Planned] = []
     for article in tqdm(articles, desc="chunking", unit="article", disable=None, leave=False):

@@ -156,3 +156,44 @@ def test_headlines_that_share_most_words_are_one_title() -> None:
     wire = ["Kestrel dam breach floods Millbrook", "Kestrel dam breach floods Millbrook homes"]
     assert distinct_titles(wire) == 1
     assert distinct_titles([*wire, "Snow expected across the valley"]) == 2
+
+
+def test_an_ingest_reads_the_rows_of_the_articles_it_reads_not_the_whole_catalog(
+    fake_assistant: Assistant, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    folder = write_corpus(tmp_path / "news", skip=("ap.md",))
+    fake_assistant.ingest([folder])
+    catalog = fake_assistant.index.catalog
+
+    def whole_table() -> dict[str, tuple[str, str]]:
+        raise AssertionError("a one-article ingest read every article's version")
+
+    monkeypatch.setattr(catalog, "versions", whole_table)
+    day, title, text = WIRE["ap.md"]
+    new = tmp_path / "new"
+    write_article(new, "ap.md", day, title, text)
+    write_article(new, "again.md", *WIRE["reuters.md"])  # the text of a stored article
+    report = fake_assistant.ingest([new])
+    assert report.added == [article_id(fake_assistant, "ap.md")]
+    reuters = article_id(fake_assistant, "reuters.md")
+    assert [d.reason for d in report.duplicates] == [
+        f"same text as article {reuters!r} ({folder / 'reuters.md'}): stored once"
+    ]
+    assert report.dedup.sketched == 1
+    assert ["local.md", "reuters.md", "ap.md"] in clusters_of(fake_assistant)
+
+
+def test_an_article_another_writer_removed_is_no_longer_matched_by_this_ones_sketches(
+    fake_assistant: Assistant, settings: Settings, tmp_path: Path
+) -> None:
+    folder = write_corpus(tmp_path / "news", skip=("ap.md", "local.md"))
+    fake_assistant.ingest([folder])  # its LSH index holds reuters.md
+    other = Assistant(settings, embedder=HashingEmbedder())  # another process's writer
+    removed = article_id(other, "reuters.md")
+    other.remove([removed])
+    day, title, text = WIRE["ap.md"]
+    write_article(tmp_path / "new", "ap.md", day, title, text)
+    fake_assistant.ingest([tmp_path / "new"])  # as many sketches as before, other ones
+    pairs = fake_assistant.index.catalog.near_pairs()
+    assert not any(removed in (a, b) for a, b, _ in pairs)
+    assert not any("ap.md" in c for c in clusters_of(fake_assistant))
