@@ -78,7 +78,7 @@ def ingest(
     files = article_files(paths)
     loaded = load_articles(files, index.settings.ingest.max_article_bytes)
     report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
-    with index.writer.held():
+    with index.writing():
         report.recovered = _recover(index)
         withheld = set() if readd else index.catalog.removed_ids()
         copies: list[tuple[str, str]] = []
@@ -114,7 +114,7 @@ def remove(index: Index, article_ids: Sequence[str]) -> list[str]:
     writer finish a killed removal's vector deletes. The keyword index needs no step of
     its own: the catalog says which of its chunks are live.
     """
-    with index.writer.held():
+    with index.writing():
         _recover(index)
         known = index.catalog.versions_of(article_ids)
         ids = sorted(known)

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pytest import MonkeyPatch
+
+from index.ingest import ingest
 from index.settings import IndexSettings, StoreSettings
 from index.store import open_index
 from tests.fakes import HashingEmbedder
@@ -55,3 +58,34 @@ def test_a_reader_finds_articles_another_process_ingested(corpus: Path, tmp_path
     assert [c.article.text for c in reader.resolve([dense[0].chunk_id]).values()] == [
         NEW_ARTICLE
     ], "the nearest vector is the new article's"
+
+
+def test_a_process_keeps_its_chroma_client_after_its_own_writes_only(
+    corpus: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    index = open_index(IndexSettings(store=StoreSettings(home=home)), HashingEmbedder())
+    ingest(index, [corpus])
+    assert index.dense_search("airstrikes", 5)  # connected
+    reconnects: list[int] = []
+    reconnect = index.vectors.reconnect
+
+    def counted() -> None:
+        reconnects.append(1)
+        reconnect()
+
+    monkeypatch.setattr(index.vectors, "reconnect", counted)
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "ferries.txt").write_text(f"date 2024-03-01\n\n{NEW_ARTICLE}\n", encoding="utf-8")
+    ingest(index, [own])
+    dense = index.dense_search(NEW_ARTICLE, 1)
+    assert [c.article.text for c in index.resolve([dense[0].chunk_id]).values()] == [NEW_ARTICLE]
+    assert index.keyword_search("quokkaflux", 5)
+    assert reconnects == []  # its client saw its own write: no HNSW reload
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "trams.txt").write_text("date 2024-03-02\n\nTram zorblat depots.\n", encoding="utf-8")
+    ingest_in_another_process(home, other)
+    assert index.keyword_search("zorblat", 5) and reconnects == [1]
