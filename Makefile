@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser run test check lint bench
+.PHONY: setup browser run test check lint bench train-reader fit-reader
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,3 +32,24 @@ test: setup browser lint
 	$(BIN)/pytest
 
 check: test
+
+# Retrain the reader from ../shared/training (never run by `make run` or `make test`):
+# the support cross-encoder (rag/models/support/, ~12 min on 2 cores), then the short-answer
+# and confidence weights fitted on the held-out slice's own indexes (~10 min), written to
+# eval/results/reader-fit/ (copy its weights into rag/settings.py; a test compares them).
+TRAINING ?= ../shared/training
+FIT_WORK ?= /tmp/newsrag-reader-fit
+train-reader: setup
+	$(BIN)/pip install --quiet -e '.[train]'
+	$(BIN)/python -m eval.train_reader --data $(TRAINING) --out rag/models/support
+	$(MAKE) fit-reader
+
+fit-reader: setup
+	$(BIN)/python -m eval.reader_data --data $(TRAINING) --out $(FIT_WORK)/sets
+	RAG_HOME=$(FIT_WORK)/squad $(BIN)/rag ingest $(FIT_WORK)/sets/squad/corpus.jsonl
+	RAG_HOME=$(FIT_WORK)/news $(BIN)/rag ingest $(FIT_WORK)/sets/news/corpus.jsonl
+	mkdir -p eval/results/reader-fit
+	$(BIN)/python -m eval.fit_reader \
+		$(FIT_WORK)/sets/squad/questions.jsonl:$(FIT_WORK)/squad \
+		$(FIT_WORK)/sets/news/questions.jsonl:$(FIT_WORK)/news \
+		--out eval/results/reader-fit/fit.json --plot eval/results/reader-fit/reliability.png

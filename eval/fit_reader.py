@@ -1,22 +1,24 @@
-"""Fit the extractive reader's two sets of weights on dev question sets.
+"""Fit the extractive reader's short-answer picker and its confidence on held-out
+training questions (never on `../shared/benchmarks/`).
 
-1. The sentence ranker (`answer.weights`): every candidate sentence of an answerable
-   question is one example, its features (`Candidate.features`) and whether it holds a
-   gold answer. Only with `--fit-ranker`; otherwise the configured weights are kept.
-2. The confidence (`answer.answerability`): every question is one example, the
-   features of the answer the reader gives (`answer_features`) and whether that answer
-   holds a gold answer (never, for a question the corpus cannot answer). Its
-   `1/(1+e^-z)` is the probability that the answer is right, which `min_confidence`
-   thresholds.
+    python -m eval.reader_data --out SETS          # the calibration question sets
+    rag eval SETS/news/questions.jsonl --corpus SETS/news/corpus.jsonl ...  # their indexes
+    python -m eval.fit_reader SETS/news/questions.jsonl:HOME ... --out REPORT.json
 
-    python -m eval.fit_reader QUESTIONS.jsonl:HOME [QUESTIONS.jsonl:HOME ...] --out FILE
+1. The short answer (`answer.short_answer`): every candidate entity of the quoted
+   sentences of an answerable question whose candidates hold a gold answer is one
+   example (`short_features`), labelled by whether its text holds a gold answer or is
+   part of one.
+2. The confidence (`answer.answerability`): every question is one example, the features
+   of the answer the reader gives (`answer_features`, the short answer scored by the
+   model of step 1) and whether it is right: a quoted sentence holds a gold answer
+   (never, for a question the corpus cannot answer). `min_confidence` 0.5 answers when
+   that is likelier than not.
 
-Both are scikit-learn logistic regressions in which each set counts equally (examples
-weighted by 1 / the set's number of questions, candidates within a question by 1 /
-their number). The report gives, per set and threshold, what `rag eval` will roughly
-measure (right = answered with a gold answer in the quote, abstention recall, false
-abstention), once for the weights fitted on all sets and once with each set held out
-of the confidence fit: the second is what to expect on sets nobody fitted on.
+Both are scikit-learn logistic regressions in which each set counts equally. The report
+gives, per set and threshold, what `rag eval` will roughly measure (right, false
+abstention, abstention recall), fitted on all sets and with each set held out, and the
+reliability of the confidence (predicted against observed, in deciles).
 """
 
 from __future__ import annotations
@@ -33,48 +35,32 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.metrics import contains_any
+from eval.metrics import contains_any, normalize
 from eval.questions import Question, load_questions
 from rag import Assistant, Settings, Turn
 from rag.answer.extractive import ExtractiveAnswerer
-from rag.settings import AnswerabilityWeights, ReaderWeights
+from rag.settings import AnswerabilityWeights, ShortAnswerWeights
 
-FEATURES = tuple(f for f in ReaderWeights.model_fields if f != "bias")
 ANSWER_FEATURES = tuple(f for f in AnswerabilityWeights.model_fields if f != "bias")
-# Feature sets compared held out (`designs` in the report): the answer's own features, and
-# those with the short answer's fit and the question term its passage lacks.
-SHORT_FEATURES = ("short_missing", "focus_fit", "label_step")
-DESIGNS = {
-    "answer": tuple(f for f in ANSWER_FEATURES if f not in (*SHORT_FEATURES, "missing")),
-    "answer+short": tuple(f for f in ANSWER_FEATURES if f != "missing"),
-    "answer+short+missing": ANSWER_FEATURES,
-}
-THRESHOLDS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """One question's candidates as a feature matrix, and which contain a gold answer."""
-
-    set_name: str
-    answerable: bool
-    features: np.ndarray
-    labels: np.ndarray
+SHORT_FEATURES = tuple(f for f in ShortAnswerWeights.model_fields if f != "bias")
+THRESHOLDS = (0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 
 
 @dataclass(frozen=True)
 class Judged:
-    """One question's answer: its features (None: the reader had nothing to quote) and
-    whether it holds a gold answer."""
+    """One question's answer: its features (None: nothing to quote), whether it is right,
+    and its short-answer candidates (features, whether each holds a gold answer)."""
 
     set_name: str
     answerable: bool
-    features: np.ndarray | None
+    features: dict[str, float] | None
     right: bool
+    candidates: np.ndarray  # rows of SHORT_FEATURES
+    candidate_labels: np.ndarray
 
 
 @dataclass(frozen=True)
-class DevSet:
+class FitSet:
     name: str
     questions: list[Question]
     home: Path
@@ -91,41 +77,36 @@ def _history(question: Question) -> list[Turn]:
     return [Turn(t["role"], t["content"]) for t in question.history]
 
 
-def collect_ranked(dev: DevSet, settings: Settings) -> list[Ranked]:
-    """Candidate sentences of each question (stage 1)."""
-    assistant = Assistant(settings.model_copy(update={"home": dev.home}))
-    reader = _reader(assistant)
-    out = []
-    for q in tqdm(dev.questions, desc=f"{dev.name} sentences", file=sys.stderr):
-        history = _history(q)
-        passages = assistant.search(q.question, until=q.date, history=history)
-        candidates = reader.rank_sentences(q.question, passages, history)
-        matrix = np.array([[c.features[f] for f in FEATURES] for c in candidates], dtype=float)
-        labels = np.array(
-            [q.answerable and contains_any(c.text, list(q.answers)) for c in candidates],
-            dtype=float,
-        )
-        out.append(Ranked(dev.name, q.answerable, matrix.reshape(-1, len(FEATURES)), labels))
-    return out
+def _is_gold(text: str, answers: Sequence[str]) -> bool:
+    """The candidate holds a gold answer, or is a part of one ("Biden" of "Joe Biden")."""
+    norm = normalize(text)
+    return contains_any(text, answers) or (
+        len(norm) > 2 and any(norm in normalize(a).split() or norm == normalize(a) for a in answers)
+    )
 
 
-def collect_judged(dev: DevSet, settings: Settings) -> list[Judged]:
-    """The answer the reader gives to each question, and whether it is right (stage 2)."""
-    assistant = Assistant(settings.model_copy(update={"home": dev.home}))
+def collect(fit_set: FitSet, settings: Settings) -> list[Judged]:
+    """The reader's answer to each question, its features and its short candidates."""
+    assistant = Assistant(settings.model_copy(update={"home": fit_set.home}))
     reader = _reader(assistant)
     out = []
-    for q in tqdm(dev.questions, desc=f"{dev.name} answers", file=sys.stderr):
+    for q in tqdm(fit_set.questions, desc=fit_set.name, file=sys.stderr):
         history = _history(q)
         passages = assistant.search(q.question, until=q.date, history=history)
         asked_on = date.fromisoformat(q.date) if q.date else None
         reading = reader.read(q.question, passages, history, asked_on=asked_on)
+        empty = np.zeros((0, len(SHORT_FEATURES)))
         if not reading.chosen:
-            out.append(Judged(dev.name, q.answerable, None, False))
+            out.append(Judged(fit_set.name, q.answerable, None, False, empty, np.zeros(0)))
             continue
         quoted = " ".join(c.text for c in reading.chosen)
         right = q.answerable and contains_any(quoted, list(q.answers))
-        vector = np.array([reading.features[f] for f in ANSWER_FEATURES], dtype=float)
-        out.append(Judged(dev.name, q.answerable, vector, right))
+        pairs, labels = reader.short_candidates(q.question, reading)
+        rows = np.array([[f[n] for n in SHORT_FEATURES] for f in pairs]).reshape(
+            -1, len(SHORT_FEATURES)
+        )
+        gold = np.array([q.answerable and _is_gold(t, q.answers) for t in labels], dtype=float)
+        out.append(Judged(fit_set.name, q.answerable, reading.features, right, rows, gold))
     return out
 
 
@@ -140,56 +121,71 @@ def _logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float) -> np
     """Weighted logistic regression (scikit-learn): [bias, *weights]."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=1.0 / l2, max_iter=2000)
+    model = LogisticRegression(C=1.0 / l2, max_iter=5000)
     model.fit(x, y, sample_weight=weight / weight.mean())
     return np.r_[model.intercept_, model.coef_[0]]
 
 
-def fit(ranked: list[Ranked], l2: float = 1e-3) -> np.ndarray:
-    """The sentence ranker from answerable questions' candidates: [bias, *weights]."""
-    rows = [r for r in ranked if r.answerable and len(r.labels)]
-    per_set = _set_weights([r.set_name for r in rows])
-    x = np.vstack([r.features for r in rows])
-    y = np.concatenate([r.labels for r in rows])
+def fit_short(judged: Sequence[Judged], l2: float = 1e-2) -> np.ndarray:
+    """The short-answer picker from the questions with a gold candidate: [bias, *weights];
+    candidates weigh 1 / their question's count, sets equally."""
+    rows = [j for j in judged if j.candidate_labels.any() and len(j.candidate_labels) > 1]
+    per_set = _set_weights([j.set_name for j in rows])
+    x = np.vstack([j.candidates for j in rows])
+    y = np.concatenate([j.candidate_labels for j in rows])
     weight = np.concatenate(
-        [np.full(len(r.labels), per_set[r.set_name] / len(r.labels)) for r in rows]
+        [
+            np.full(len(j.candidate_labels), per_set[j.set_name] / len(j.candidate_labels))
+            for j in rows
+        ]
     )
     return _logistic(x, y, weight, l2)
 
 
-def fit_confidence(
-    judged: list[Judged], l2: float = 1e-2, features: Sequence[str] = ANSWER_FEATURES
-) -> np.ndarray:
-    """The answer confidence from every question the reader quoted for: [bias, *weights]
-    over all of `ANSWER_FEATURES`, those not in `features` weighing 0."""
+def short_accuracy(judged: Sequence[Judged], theta: np.ndarray) -> dict[str, float]:
+    """Per set: share of questions with a gold candidate whose top candidate is gold."""
+    out: dict[str, float] = {}
+    for name in dict.fromkeys(j.set_name for j in judged):
+        rows = [j for j in judged if j.set_name == name and j.candidate_labels.any()]
+        hits = [j.candidate_labels[int(np.argmax(j.candidates @ theta[1:]))] for j in rows]
+        out[name] = round(float(np.mean(hits)), 3) if hits else float("nan")
+    return out
+
+
+def with_short_score(judged: Sequence[Judged], theta: np.ndarray) -> np.ndarray:
+    """The answer features of each answered question, its short answer scored by `theta`."""
+    rows = []
+    for j in judged:
+        assert j.features is not None
+        scores = j.candidates @ theta[1:] + theta[0]
+        features = dict(j.features)
+        features["short_score"] = float(1 / (1 + np.exp(-scores.max()))) if len(scores) else 0.0
+        rows.append([features[f] for f in ANSWER_FEATURES])
+    return np.array(rows, dtype=float).reshape(-1, len(ANSWER_FEATURES))
+
+
+def fit_confidence(judged: Sequence[Judged], short: np.ndarray, l2: float = 1e-2) -> np.ndarray:
     rows = [j for j in judged if j.features is not None]
     per_set = _set_weights([j.set_name for j in rows])
-    used = [ANSWER_FEATURES.index(f) for f in features]
-    x = np.vstack([j.features for j in rows if j.features is not None])[:, used]
+    x = with_short_score(rows, short)
     y = np.array([j.right for j in rows], dtype=float)
     weight = np.array([per_set[j.set_name] for j in rows])
-    fitted = _logistic(x, y, weight, l2)
-    theta = np.zeros(len(ANSWER_FEATURES) + 1)
-    theta[0] = fitted[0]
-    theta[[i + 1 for i in used]] = fitted[1:]
-    return theta
+    return _logistic(x, y, weight, l2)
 
 
-def confidence(j: Judged, theta: np.ndarray) -> float:
-    if j.features is None:
-        return 0.0
-    z = float(theta[0] + j.features @ theta[1:])
-    return 1.0 / (1.0 + np.exp(-z))
+def confidences(judged: Sequence[Judged], short: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    answered = [j for j in judged if j.features is not None]
+    z = with_short_score(answered, short) @ theta[1:] + theta[0]
+    values = iter(1 / (1 + np.exp(-z)))
+    return np.array([next(values) if j.features is not None else 0.0 for j in judged])
 
 
-def outcomes(
-    judged: list[Judged], theta_for: dict[str, np.ndarray]
-) -> dict[str, dict[str, dict[str, float]]]:
+def outcomes(judged: Sequence[Judged], conf: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
     """Per set and threshold: right (answerable, answered, a gold answer quoted), false
-    abstention and abstention recall; each set scored with `theta_for[set]`."""
+    abstention, abstention recall and precision of the answered."""
     table: dict[str, dict[str, dict[str, float]]] = {}
     for name in dict.fromkeys(j.set_name for j in judged):
-        rows = [(confidence(j, theta_for[name]), j) for j in judged if j.set_name == name]
+        rows = [(c, j) for c, j in zip(conf, judged, strict=True) if j.set_name == name]
         answerable = [(c, j) for c, j in rows if j.answerable]
         unanswerable = [(c, j) for c, j in rows if not j.answerable]
         table[name] = {
@@ -197,10 +193,32 @@ def outcomes(
                 "right": _share(sum(c >= t and j.right for c, j in answerable), answerable),
                 "false_abstention": _share(sum(c < t for c, _ in answerable), answerable),
                 "abstention_recall": _share(sum(c < t for c, _ in unanswerable), unanswerable),
+                "precision": _share(
+                    sum(c >= t and j.right for c, j in rows), [1 for c, _ in rows if c >= t]
+                ),
             }
             for t in THRESHOLDS
         }
     return table
+
+
+def reliability(judged: Sequence[Judged], conf: np.ndarray, bins: int = 10) -> list[dict[str, Any]]:
+    """Mean predicted confidence against the observed share right, per decile bin."""
+    out = []
+    right = np.array([j.right for j in judged], dtype=float)
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = (conf >= low) & ((conf < high) if b < bins - 1 else (conf <= high))
+        if inside.any():
+            out.append(
+                {
+                    "bin": f"{low:.1f}-{high:.1f}",
+                    "n": int(inside.sum()),
+                    "predicted": round(float(conf[inside].mean()), 3),
+                    "observed": round(float(right[inside].mean()), 3),
+                }
+            )
+    return out
 
 
 def _share(count: int, of: Sequence[object]) -> float:
@@ -217,42 +235,40 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="QUESTIONS.jsonl:HOME (an index built by ingest)")
     parser.add_argument("--out", type=Path, required=True, help="write weights and outcomes here")
-    parser.add_argument("--fit-ranker", action="store_true", help="refit the sentence ranker first")
+    parser.add_argument("--plot", type=Path, help="write the reliability plot (PNG) here")
     args = parser.parse_args(argv)
-    devs = []
+    fit_sets = []
     for spec in args.sets:
         questions_path, home = spec.rsplit(":", 1)
-        devs.append(DevSet(questions_path, load_questions(Path(questions_path), None), Path(home)))
-    settings = Settings()
-    report: dict[str, Any] = {}
-    if args.fit_ranker:
-        ranked = [r for dev in devs for r in collect_ranked(dev, settings)]
-        weights = ReaderWeights(**_named(FEATURES, fit(ranked)))
-        settings = settings.model_copy(
-            update={"answer": settings.answer.model_copy(update={"weights": weights})}
+        name = Path(questions_path).parent.name
+        fit_sets.append(FitSet(name, load_questions(Path(questions_path), None), Path(home)))
+    judged = [j for s in fit_sets for j in collect(s, Settings())]
+    short = fit_short(judged)
+    theta = fit_confidence(judged, short)
+    conf = confidences(judged, short, theta)
+    held = {s.name: (fit_short([j for j in judged if j.set_name != s.name])) for s in fit_sets}
+    held_conf = np.zeros(len(judged))
+    for s in fit_sets:
+        others = [j for j in judged if j.set_name != s.name]
+        theta_s = fit_confidence(others, held[s.name])
+        mask = np.array([j.set_name == s.name for j in judged])
+        held_conf[mask] = confidences(
+            [j for j in judged if j.set_name == s.name], held[s.name], theta_s
         )
-    report["weights"] = settings.answer.weights.model_dump()
-    judged = [j for dev in devs for j in collect_judged(dev, settings)]
-    theta = fit_confidence(judged)
-    report["answerability"] = _named(ANSWER_FEATURES, theta)
-    report["outcomes"] = outcomes(judged, {dev.name: theta for dev in devs})
-    held_out = {
-        dev.name: fit_confidence([j for j in judged if j.set_name != dev.name]) for dev in devs
-    }
-    report["held_out_outcomes"] = outcomes(judged, held_out)
-    report["designs"] = {
-        name: outcomes(
-            judged,
-            {
-                dev.name: fit_confidence(
-                    [j for j in judged if j.set_name != dev.name], features=features
-                )
-                for dev in devs
-            },
-        )
-        for name, features in DESIGNS.items()
+    report: dict[str, Any] = {
+        "sets": {s.name: len(s.questions) for s in fit_sets},
+        "short_answer": _named(SHORT_FEATURES, short),
+        "short_top1": short_accuracy(judged, short),
+        "answerability": _named(ANSWER_FEATURES, theta),
+        "outcomes": outcomes(judged, conf),
+        "held_out_outcomes": outcomes(judged, held_conf),
+        "reliability": reliability(judged, conf),
     }
     args.out.write_text(json.dumps(report, indent=1) + "\n")
+    if args.plot is not None:
+        from eval.plots import reliability_plot
+
+        reliability_plot(report["reliability"], args.plot)
     print(json.dumps(report, indent=1))
     return 0
 

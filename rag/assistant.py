@@ -27,6 +27,7 @@ from index.store import Index, open_index
 from rag import feedback, library
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.question import QuestionAnalyzer
+from rag.answer.support import SupportScorer
 from rag.errors import InputError, NotReadyError
 from rag.feedback import Feedback
 from rag.followup import QueryRewriter, RuleRewriter
@@ -195,6 +196,7 @@ class Assistant:
                     index.embedder.embed_query,
                     self.settings.answer,
                     embed_texts=index.embedder.embed_documents,
+                    support=SupportScorer.shared().logits,
                 )
             return self._reader
 
@@ -204,6 +206,7 @@ class Assistant:
         `rag serve` calls it before accepting requests, so the first user does not wait.
         """
         _ = self.answerer
+        SupportScorer.shared().load()
         self.retriever.retrieve("warm up", 1, DateFilter())
 
     # --- ingest -----------------------------------------------------------------------

@@ -1,0 +1,241 @@
+"""Training examples for the learned reader, read from `../shared/training/` only.
+
+Each example is a (question, context, label) triple for the support cross-encoder: does
+this sentence, shown with its article's title, state the answer to the question?
+
+- squad2-train-partial: the sentence holding the gold span is positive; the other
+  sentences of its paragraph, the most word-sharing first, are negatives; an
+  unanswerable question (written against that paragraph, with its names) gives
+  negatives only.
+- realtimeqa-train: the sentences of the quiz's `evidence` that hold a gold answer are
+  positive, those that do not are negatives; sentences of the question's retrieved
+  articles that hold a wrong `choice` or share its words without a gold answer are hard
+  negatives, and a sentence of another week's evidence an easy one.
+
+Questions are split by a hash of their id: `calibration_share` of them never reach the
+cross-encoder, so that the answerability model and the reported scores are fitted and
+measured on questions it has not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eval.metrics import contains_any, normalize
+from index.sentences import sentence_spans
+from rag.answer.support import context_text
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Words that say nothing of a sentence's topic.
+_STOP = frozenset(
+    """the a an of in on at to for by with from and or is was were are be been what which
+    who whom when where why how did does do this that these those its his her their it as
+    has have had after before about than into over""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One cross-encoder example and the question it came from."""
+
+    question_id: str
+    question: str
+    context: str
+    label: float
+    source: str  # "squad" or "news"
+
+
+def in_calibration(question_id: str, share: float) -> bool:
+    """Whether a question belongs to the held-out calibration slice (stable by id)."""
+    digest = hashlib.sha256(question_id.encode()).digest()
+    return digest[0] / 256 < share
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def _sentences(text: str) -> list[tuple[int, int, str]]:
+    return [(s, e, text[s:e]) for s, e in sentence_spans(text) if text[s:e].strip()]
+
+
+def _by_overlap(question: str, sentences: Sequence[str]) -> list[str]:
+    asked = _words(question)
+    return sorted(sentences, key=lambda s: len(asked & _words(s)), reverse=True)
+
+
+def squad_pairs(folder: Path, negatives: int, rng: random.Random) -> Iterator[Pair]:
+    paragraphs = {p["id"]: p for p in read_jsonl(folder / "corpus.jsonl")}
+    for q in read_jsonl(folder / "questions.jsonl"):
+        paragraph = paragraphs[q["passage"]]
+        sentences = _sentences(paragraph["text"])
+        title = paragraph["title"].replace("_", " ")
+        starts = q.get("answer_starts") or []
+        holding = [s for s in sentences if any(s[0] <= a < s[1] for a in starts)]
+        for _, _, text in holding[:1]:
+            yield Pair(q["id"], q["question"], context_text(title, text), 1.0, "squad")
+        others = [text for s in sentences if s not in holding for text in [s[2]]]
+        ranked = _by_overlap(q["question"], others)
+        hard = ranked[: negatives - 1] if holding else ranked[:negatives]
+        rest = ranked[len(hard) :]
+        easy = rng.sample(rest, min(1, len(rest))) if holding else []
+        for text in (*hard, *easy):
+            yield Pair(q["id"], q["question"], context_text(title, text), 0.0, "squad")
+
+
+def news_pairs(folder: Path, negatives: int, rng: random.Random) -> Iterator[Pair]:
+    articles = {a["id"]: a for a in read_jsonl(folder / "corpus.jsonl")}
+    questions = read_jsonl(folder / "questions.jsonl")
+    evidence_pool = [q["evidence"] for q in questions if q.get("evidence")]
+    for q in questions:
+        answers = q["answers"]
+        wrong = [c for c in q.get("choices") or [] if not contains_any(c, answers)]
+        evidence = _sentences(q.get("evidence") or "")
+        for _, _, text in evidence:
+            label = 1.0 if contains_any(text, answers) else 0.0
+            if label or len(evidence) > 1:
+                yield Pair(q["id"], q["question"], context_text("", text), label, "news")
+        hard: list[tuple[str, str]] = []
+        for article_id in [*q.get("retrieved", []), *q.get("answer_bearing", [])]:
+            article = articles.get(article_id)
+            if article is None:
+                continue
+            for _, _, text in _sentences(article["text"]):
+                if contains_any(text, answers):
+                    continue  # weak labels: a gold string may be stated here, or not
+                if any(normalize(c) and normalize(c) in normalize(text) for c in wrong):
+                    hard.insert(0, (article["title"], text))
+                elif len(_words(q["question"]) & _words(text)) >= 3:
+                    hard.append((article["title"], text))
+        for title, text in hard[: negatives - 1]:
+            yield Pair(q["id"], q["question"], context_text(title, text), 0.0, "news")
+        other = rng.choice(evidence_pool)
+        if other != q.get("evidence"):
+            sentence = rng.choice(_sentences(other))[2]
+            if not contains_any(sentence, answers):
+                yield Pair(q["id"], q["question"], context_text("", sentence), 0.0, "news")
+
+
+def training_pairs(
+    training: Path, *, negatives: int, calibration_share: float, seed: int
+) -> tuple[list[Pair], list[Pair]]:
+    """(fit, calibration) pairs from both training sets, split by question."""
+    rng = random.Random(seed)
+    pairs = [
+        *squad_pairs(training / "squad2-train-partial", negatives, rng),
+        *news_pairs(training / "realtimeqa-train", negatives, rng),
+    ]
+    fit = [p for p in pairs if not in_calibration(p.question_id, calibration_share)]
+    held = [p for p in pairs if in_calibration(p.question_id, calibration_share)]
+    rng.shuffle(fit)
+    return fit, held
+
+
+def calibration_sets(
+    training: Path, out: Path, *, share: float, distractors: int, seed: int
+) -> list[Path]:
+    """Question sets and corpora, in `rag eval`'s format, from the held-out slice, to fit
+    the answer's confidence and the short-answer picker on (`eval.fit_reader`):
+
+    - `squad/`: the slice's SQuAD questions over all 694 paragraphs;
+    - `news/`: half of the slice's news questions answerable (their quiz evidence is an
+      article, dated 0-6 days before the quiz, beside their retrieved articles), half not
+      (nothing of their story is in the corpus: `answers: []`, as in
+      realtimeqa-dev-unanswerable), over `distractors` articles of other questions.
+
+    Returns the two folders, each holding `questions.jsonl` and `corpus.jsonl`."""
+    from datetime import date, timedelta
+
+    rng = random.Random(seed)
+    squad_dir, news_dir = out / "squad", out / "news"
+    for folder in (squad_dir, news_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    squad = training / "squad2-train-partial"
+    held = [q for q in read_jsonl(squad / "questions.jsonl") if in_calibration(q["id"], share)]
+    _write_jsonl(
+        squad_dir / "questions.jsonl",
+        [{"id": q["id"], "question": q["question"], "answers": q["answers"]} for q in held],
+    )
+    shutil.copy(squad / "corpus.jsonl", squad_dir / "corpus.jsonl")
+
+    news = training / "realtimeqa-train"
+    articles = {a["id"]: a for a in read_jsonl(news / "corpus.jsonl")}
+    questions = read_jsonl(news / "questions.jsonl")
+    held = [q for q in questions if in_calibration(q["id"], share)]
+    rng.shuffle(held)
+    answerable, unanswerable = held[: len(held) // 2], held[len(held) // 2 :]
+    own = {a for q in held for a in [*q.get("retrieved", []), *q.get("answer_bearing", [])]}
+    corpus: dict[str, dict[str, Any]] = {}
+    for q in answerable:
+        for article_id in q.get("retrieved", []):
+            if article_id in articles:
+                corpus[article_id] = articles[article_id]
+        published = date.fromisoformat(q["date"]) - timedelta(days=rng.randint(0, 6))
+        corpus[f"evidence-{q['id']}"] = {
+            "id": f"evidence-{q['id']}",
+            "title": "",
+            "date": published.isoformat(),
+            "text": q["evidence"],
+        }
+    others = sorted(a for a in articles if a not in own)
+    for article_id in rng.sample(others, min(distractors, len(others))):
+        corpus[article_id] = articles[article_id]
+    texts = [normalize(a["text"]) for a in corpus.values()]
+    rows = [_news_row(q, q["answers"]) for q in answerable]
+    for q in unanswerable:  # a gold string somewhere in the corpus: the label is unsure
+        if not any(normalize(g) and normalize(g) in t for g in q["answers"] for t in texts):
+            rows.append(_news_row(q, []))
+    _write_jsonl(news_dir / "questions.jsonl", rows)
+    _write_jsonl(
+        news_dir / "corpus.jsonl",
+        [{k: a.get(k, "") for k in ("id", "title", "date", "text")} for a in corpus.values()],
+    )
+    return [squad_dir, news_dir]
+
+
+def _news_row(q: dict[str, Any], answers: Sequence[str]) -> dict[str, Any]:
+    return {"id": q["id"], "question": q["question"], "answers": list(answers), "date": q["date"]}
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m eval.reader_data", description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/training"))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--calibration-share", type=float, default=0.15)
+    parser.add_argument("--distractors", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    for folder in calibration_sets(
+        args.data,
+        args.out,
+        share=args.calibration_share,
+        distractors=args.distractors,
+        seed=args.seed,
+    ):
+        print(folder)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
