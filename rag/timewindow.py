@@ -117,9 +117,9 @@ def _window(before: str, words: str, asked_on: date, lag_days: int) -> TimeMenti
         return None  # the future: the archive holds nothing published then
     last = min(last, asked_on)
     if before in OPEN_START:
-        return TimeMention(f"{before} {words}", first + timedelta(OPEN_START[before]), asked_on)
+        return TimeMention(f"{before} {words}", _shift(first, OPEN_START[before]), asked_on)
     if before in OPEN_END:
-        end = first + timedelta(OPEN_END[before]) if before == "before" else last
+        end = _shift(first, OPEN_END[before]) if before == "before" else last
         return TimeMention(f"{before} {words}", None, end)
     phrase = f"{before} {words}" if before in ("in", "on", "over", "during") else words
     return TimeMention(phrase, first, last)
@@ -177,10 +177,10 @@ def _period(text: str, asked_on: date, lag_days: int) -> tuple[date, date] | Non
     day, period = parsed
     relative = bool(set(text.split()) & ANCHORS)
     if period == "day":
-        return day, day + timedelta(lag_days)
+        return day, _shift(day, lag_days)
     if period == "week":  # "this week", "last week", "2 weeks ago": the rolling week
-        start = min(day, asked_on - timedelta(WEEK_DAYS))
-        return start, asked_on if relative else day + timedelta(WEEK_DAYS)
+        start = min(day, _shift(asked_on, -WEEK_DAYS))
+        return start, asked_on if relative else _shift(day, WEEK_DAYS)
     if period == "month":
         first = day.replace(day=1)
         last = day.replace(day=monthrange(day.year, day.month)[1])
@@ -190,11 +190,22 @@ def _period(text: str, asked_on: date, lag_days: int) -> tuple[date, date] | Non
         return None  # a time of day, or something dateparser only half read ("the 1990s")
     if text.startswith("this "):
         return first, asked_on
-    return first, last + timedelta(lag_days)
+    return first, _shift(last, lag_days)
+
+
+def _shift(day: date, days: int) -> date:
+    """`day` moved by `days`, held at the ends of the calendar (a caller's until=9999-12-31)."""
+    try:
+        return day + timedelta(days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def _parse(text: str, asked_on: date) -> tuple[date, str] | None:
-    data = _parser(asked_on).get_date_data(text)
+    try:
+        data = _parser(asked_on).get_date_data(text)
+    except OverflowError:  # "Tuesday" as of 0001-01-01: before the calendar starts
+        return None
     if data.date_obj is None or data.period is None:
         return None
     return data.date_obj.date(), data.period

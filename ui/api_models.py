@@ -1,7 +1,8 @@
 """The pydantic shapes of the HTTP API: what `/v1` accepts and returns, as `/openapi.json` shows.
 
 They mirror `rag`'s own values (`Answer.to_dict()`, `ArticleView`, `Status`) field for
-field; the conversion happens in `ui.http_api`, never in `rag`.
+field; the conversion happens in `ui.http_api`, never in `rag`. A request's switches are
+`StrictBool`: `"yes"`, `1` or `0.0` is a 422 naming the field, not a guess.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
 
@@ -78,9 +79,8 @@ class AskRequest(BaseModel):
     history: list[HistoryTurn] = Field(
         default_factory=list, max_length=100, description="Earlier turns, oldest first."
     )
-    time_window: bool | None = Field(
+    time_window: StrictBool | None = Field(
         None,
-        strict=True,  # 0.0 or "yes" is not a switch
         description='Read a time phrase of the question ("last week", "in 2022") as the '
         "dates searched, within since/until (default: on; false searches every date).",
     )
@@ -224,8 +224,8 @@ class FeedbackRequest(BaseModel):
     correct_answer: str = Field(
         "", max_length=5000, description="With `down`: the right answer (becomes the gold one)."
     )
-    no_answer: bool = Field(
-        False, strict=True, description="With `down`: the archive holds no answer (gold: abstain)."
+    no_answer: StrictBool = Field(
+        False, description="With `down`: the archive holds no answer (gold: abstain)."
     )
 
 
@@ -309,7 +309,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(
         min_length=1, max_length=200, description="The conversation; the last one is asked."
     )
-    stream: bool = Field(False, description="Send the answer as server-sent events.")
+    stream: StrictBool = Field(False, description="Send the answer as server-sent events.")
     top_k: int | None = Field(
         None, ge=1, le=MAX_TOP_K, strict=True, description="newsrag extension."
     )

@@ -1,7 +1,8 @@
 """The `rag` command line. Heavy modules are imported inside the commands, so
 `rag --help` answers at once. Exit codes: 0 success, 2 bad input or usage, 1 failure
 (a failing store too). Every error is one line `rag: error: ...` on stderr;
-`RAG_DEBUG=1` shows the traceback of a failure.
+`RAG_DEBUG=1` shows the traceback of a failure. A reader that stops early
+(`rag articles | head -2`) ends the command quietly with 141, as SIGPIPE would.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rag import Answer, Assistant, IngestReport, Removal, Settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # the shell's code for a command killed by SIGPIPE
 HOME_HELP = "index folder (default: $RAG_HOME or .rag)"
 
 
@@ -144,7 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         handler = _COMMANDS[args.command]
-        return handler(args, settings)
+        code = handler(args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except (InputError, ValidationError) as exc:
         print(f"rag: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
@@ -167,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
+
+
+def _stdout_closed() -> int:
+    """Stop writing to a reader that went away. Python flushes stdout again at exit, so
+    point it at devnull first, as the docs of `signal` recommend."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _one_line(exc: Exception) -> str:

@@ -408,9 +408,21 @@ def _describe(exc: Exception) -> tuple[int, str, str, str | None]:
         log.error("request failed: %s", exc)
         return 503, str(exc), "server_error", None
     if isinstance(exc, HTTPException):  # FastAPI's own: an unreadable body
-        return exc.status_code, str(exc.detail), "invalid_request_error", None
+        return exc.status_code, _unreadable_body(exc), "invalid_request_error", None
     log.exception("unexpected error while serving a request")
     return 500, "internal error; the server log has the details", "server_error", None
+
+
+def _unreadable_body(exc: HTTPException) -> str:
+    """What was wrong with a body FastAPI could not read: it says only "There was an error
+    parsing the body" and keeps the reason as the exception's cause."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        bad = cause.object[cause.start : cause.start + 1].hex()
+        return f"the request body is not UTF-8 text (byte 0x{bad} at offset {cause.start})"
+    if isinstance(cause, RecursionError):
+        return "the request body is not valid JSON: it is nested too deeply"
+    return str(exc.detail)
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str, str | None]:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from rag import Assistant
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
@@ -35,7 +35,7 @@ class TimelineRequest(BaseModel):
     limit: int | None = Field(
         None, ge=1, le=MAX_TOP_K, strict=True, description="Most articles (default 20)."
     )
-    newest_first: bool = Field(False, description="Newest first (what's new), not oldest.")
+    newest_first: StrictBool = Field(False, description="Newest first (what's new), not oldest.")
 
 
 class TimelineEntryOut(BaseModel):

@@ -10,7 +10,7 @@ import pytest
 from rag import Assistant, Settings
 from rag.answer.question import QuestionAnalyzer
 from rag.settings import RetrievalSettings
-from rag.timewindow import TimeMention, narrow, resolve_window
+from rag.timewindow import TimeMention, mention_of_text, narrow, resolve_window
 from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 
@@ -73,6 +73,24 @@ def test_a_phrase_that_is_not_a_time_of_the_past_gives_no_window(
     questions: QuestionAnalyzer, question: str
 ) -> None:
     assert window_of(questions, question) is None
+
+
+def test_a_window_at_the_ends_of_the_calendar_is_clipped_not_an_error(
+    questions: QuestionAnalyzer,
+) -> None:
+    """A caller's until=9999-12-31 is the day asked: the lag after "yesterday" and the
+    day after "after Dec 31" stop at date.max, the day before "before Jan 1" at date.min."""
+    yesterday = resolve_window(questions.parse("What happened yesterday?"), date.max)
+    assert yesterday is not None and (yesterday.since, yesterday.until) == (
+        D(9999, 12, 30),
+        date.max,
+    )
+    after = mention_of_text("after December 31", date.max)
+    assert after is not None and (after.since, after.until) == (date.max, date.max)
+    before = mention_of_text("before January 1", D(1, 6, 1))
+    assert before is not None and before.until == date.min
+    # dateparser cannot count back from the calendar's first day: no window, no error
+    assert resolve_window(questions.parse("What happened on Tuesday?"), date.min) is None
 
 
 def test_the_callers_dates_bound_the_window_and_win_when_they_do_not_overlap() -> None:

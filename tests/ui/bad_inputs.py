@@ -203,7 +203,21 @@ HTTP: list[Http] = [
     Http("ask: not JSON", raw=b"Who is Aron Lund?", param=None, text="not valid JSON"),
     Http("ask: truncated JSON", raw=b'{"question": ', param=None, text="not valid JSON"),
     Http("ask: empty body", raw=b"", param="body", text="Field required"),
-    Http("ask: not UTF-8", raw=b'{"question": "\xff\xfe caf\xe9"}', status=400, param=None),
+    Http(
+        "ask: not UTF-8",
+        raw=b'{"question": "\xff\xfe caf\xe9"}',
+        status=400,
+        param=None,
+        text="not UTF-8 text",
+    ),
+    Http(
+        "ask: nested 10,000 deep",
+        raw=b"[" * 10_000 + b"]" * 10_000,
+        status=400,
+        param=None,
+        text="nested too deeply",
+    ),
+    Http("ask: time_window yes", {"question": "q", "time_window": "yes"}, param="time_window"),
     Http(
         "ask: lone surrogate",
         raw=b'{"question": "Who is \\ud800 Aron Lund?"}',
@@ -272,6 +286,13 @@ HTTP: list[Http] = [
     Http("chat: top_k true", _chat("q", top_k=True), "/v1/chat/completions", param="top_k"),
     Http("chat: since in words", _chat("q", since="soon"), "/v1/chat/completions", param="since"),
     Http("chat: stream a list", _chat("q", stream=[1]), "/v1/chat/completions", param="stream"),
+    Http("chat: stream yes", _chat("q", stream="yes"), "/v1/chat/completions", param="stream"),
+    Http(
+        "timeline: newest_first yes",
+        {"topic": "dam", "newest_first": "yes"},
+        "/v1/timeline",
+        param="newest_first",
+    ),
     # articles, methods, routes, the key
     Http(
         "article: unknown id",

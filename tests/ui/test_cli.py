@@ -52,6 +52,29 @@ def test_bad_input_exits_2_with_one_line(
     assert message in result.stderr
 
 
+@pytest.mark.parametrize("args", [("status",), ("status", "--json")])
+def test_a_reader_that_stops_early_ends_the_command_quietly(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """`rag status | head -2`: the pipe is closed before `rag` writes to it."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env["RAG_SETTINGS_FILE"] = str(tmp_path / "none.toml")
+    with os.fdopen(write_end, "wb") as stdout:
+        result = subprocess.run(
+            [sys.executable, "-m", "ui.cli", "--home", str(tmp_path), *args],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=300,
+        )
+    assert result.returncode in (0, 141)  # 141: as a command killed by SIGPIPE
+    assert "error" not in result.stderr.lower(), result.stderr
+
+
 def test_home_after_the_command_wins_over_the_one_before(tmp_path: Path) -> None:
     other = tmp_path / "other"
     result = rag("status", "--json", "--home", str(other), home=tmp_path)

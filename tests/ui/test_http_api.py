@@ -41,6 +41,20 @@ def test_ask_applies_the_date_filter(client: TestClient) -> None:
     assert body["passages"] == [] and body["abstained"]
 
 
+@pytest.mark.parametrize(
+    "dates", [{"until": "9999-12-31"}, {"since": "0001-01-01", "until": "0001-01-01"}]
+)
+def test_a_time_phrase_at_the_ends_of_the_calendar_is_answered(
+    client: TestClient, dates: dict[str, str]
+) -> None:
+    for question in ("What happened yesterday?", "What happened on Tuesday?"):
+        body = {"question": question, "time_window": True, **dates}
+        response = client.post("/v1/ask", json=body)
+        assert response.status_code == 200, response.text
+        window = response.json()["window"]
+        assert window["until"] == dates["until"]  # clipped to the caller's dates
+
+
 def test_status_health_and_unknown_article(client: TestClient) -> None:
     status = client.get("/v1/status").json()
     assert status["articles"] == 1 and status["chunks"] > 0

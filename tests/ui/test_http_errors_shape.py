@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,3 +25,61 @@ def test_errors_use_the_documented_error_shape(
     body = response.json()
     assert set(body) == {"error"}, body
     assert body["error"]["message"] and body["error"]["type"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            b'{"question": "caf\xe9?"}',
+            "the request body is not UTF-8 text (byte 0xe9 at offset 17)",
+        ),
+        (
+            b"[" * 10_000 + b"]" * 10_000,
+            "the request body is not valid JSON: it is nested too deeply",
+        ),
+    ],
+)
+def test_an_unreadable_body_gets_400_saying_why(
+    client: TestClient, raw: bytes, message: str
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    response = client.post("/v1/ask", content=raw, headers=headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+    }
+
+
+def _switches(client: TestClient) -> list[tuple[str, str]]:
+    """(path, field) of every boolean field of a JSON request body, from /openapi.json."""
+    spec = client.get("/openapi.json").json()
+    found = []
+    for path, operations in spec["paths"].items():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if "$ref" not in body.get("schema", {}):
+                continue
+            model = spec["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
+            found += [(path, name) for name, field in model["properties"].items() if _bool(field)]
+    return found
+
+
+def _bool(field: dict[str, Any]) -> bool:
+    return "boolean" in [field.get("type"), *(f.get("type") for f in field.get("anyOf", []))]
+
+
+def test_every_switch_of_every_endpoint_takes_only_true_or_false(client: TestClient) -> None:
+    """`"stream": "yes"` is a 422 naming the field, as `"time_window": "yes"` is."""
+    switches = _switches(client)
+    assert {
+        ("/v1/ask", "time_window"),
+        ("/v1/chat/completions", "stream"),
+        ("/v1/timeline", "newest_first"),
+        ("/v1/feedback", "no_answer"),
+    } <= set(switches)
+    for path, name in switches:
+        for value in ("yes", 1, "true"):
+            response = client.post(path, json={name: value})
+            assert response.status_code == 422, (path, name, value)
+            assert f"{name}: Input should be a valid boolean" in response.json()["error"]["message"]
