@@ -152,7 +152,8 @@ def calibration_sets(
 
     - `squad/`: the slice's SQuAD questions over all 694 paragraphs;
     - `news/`: half of the slice's news questions answerable (their quiz evidence is an
-      article, dated 0-6 days before the quiz, beside their retrieved articles), half not
+      article, dated 0-6 days before the quiz, beside their retrieved articles; only those
+      whose evidence states a gold answer string are asked), half not
       (nothing of their story is in the corpus: `answers: []`, as in
       realtimeqa-dev-unanswerable), over `distractors` articles of other questions.
 
@@ -194,11 +195,15 @@ def calibration_sets(
     for article_id in rng.sample(others, min(distractors, len(others))):
         corpus[article_id] = articles[article_id]
     texts = [normalize(a["text"]) for a in corpus.values()]
-    rows = [_news_row(q, q["answers"]) for q in answerable]
+    # A quiz's evidence that states no gold answer string makes its question's label
+    # unsure (right answers could not be told from wrong ones): asked, not fitted on.
+    rows = [
+        _news_row(q, q["answers"]) for q in answerable if contains_any(q["evidence"], q["answers"])
+    ]
     for q in unanswerable:  # a gold string somewhere in the corpus: the label is unsure
         if not any(normalize(g) and normalize(g) in t for g in q["answers"] for t in texts):
             rows.append(_news_row(q, []))
-    _write_jsonl(news_dir / "questions.jsonl", rows)
+    _write_jsonl(news_dir / "questions.jsonl", [r for r in rows if r["question"].strip()])
     _write_jsonl(
         news_dir / "corpus.jsonl",
         [{k: a.get(k, "") for k in ("id", "title", "date", "text")} for a in corpus.values()],

@@ -97,38 +97,38 @@ class AnswerabilityWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(0.0, description="Intercept.")
-    support: float = Field(0.0, description="The best sentence's support logit (-10 to 10).")
-    margin: float = Field(0.0, description="Its lead over the runner-up's logit (at most 5).")
+    bias: float = Field(-2.782, description="Intercept.")
+    support: float = Field(1.13, description="The best sentence's support logit (-10 to 10).")
+    margin: float = Field(0.12, description="Its lead over the runner-up's logit (at most 5).")
     names_in_sentence: float = Field(
-        0.0, description="Share of the words of the question's names in the best sentence."
+        -0.443, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(0.0, description="Share of the words of its names in the passage.")
-    numbers: float = Field(0.0, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(0.0, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(0.0, description="Share of the question's idf-weighted terms.")
+    names: float = Field(0.168, description="Share of the words of its names in the passage.")
+    numbers: float = Field(1.058, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(3.905, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(1.009, description="Share of the question's idf-weighted terms.")
     passage_coverage: float = Field(
-        0.0, description="Share of the question's idf-weighted terms in the whole passage."
+        -1.778, description="Share of the question's idf-weighted terms in the whole passage."
     )
     missing: float = Field(
-        0.0,
+        -4.051,
         description="The largest share of the question's idf-weighted terms that one term "
         "absent from the passage holds.",
     )
-    typed: float = Field(0.0, description="The question asks for a fact type (1 or 0).")
+    typed: float = Field(0.074, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
-        0.0,
+        -4.571,
         description="log(1 + days from the article to the day asked) / log(366); 0 when "
         "either date is unknown.",
     )
     dated: float = Field(
-        0.0, description="Both the day asked and the article's date are known (1 or 0)."
+        1.66, description="Both the day asked and the article's date are known (1 or 0)."
     )
     short_missing: float = Field(
-        0.0, description="The question asks for a fact type and no quoted sentence holds one."
+        -0.988, description="The question asks for a fact type and no quoted sentence holds one."
     )
     short_score: float = Field(
-        0.0, description="The short answer's probability (`ShortAnswerWeights`), 0 without one."
+        1.112, description="The short answer's probability (`ShortAnswerWeights`), 0 without one."
     )
 
 
@@ -139,23 +139,23 @@ class ShortAnswerWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(0.0, description="Intercept.")
+    bias: float = Field(0.369, description="Intercept.")
     support: float = Field(
-        0.0, description="Its sentence's support logit minus the best one's (-5 to 0)."
+        1.581, description="Its sentence's support logit minus the best one's (-5 to 0)."
     )
     label_step: float = Field(
-        0.0, description="Its label's steps down the answer type's labels, as a share of them."
+        -2.746, description="Its label's steps down the answer type's labels, as a share of them."
     )
     distance: float = Field(
-        0.0, description="Characters to the nearest word of the question, per 100 (at most 2)."
+        -0.799, description="Characters to the nearest word of the question, per 100 (at most 2)."
     )
-    attached: float = Field(0.0, description="The focus noun follows it ('40,000 staff').")
-    beside: float = Field(0.0, description="The focus noun is within four words of it.")
-    noun_phrase: float = Field(0.0, description="A noun phrase, not a named entity.")
+    attached: float = Field(1.037, description="The focus noun follows it ('40,000 staff').")
+    beside: float = Field(-0.287, description="The focus noun is within four words of it.")
+    noun_phrase: float = Field(0.856, description="A noun phrase, not a named entity.")
     focus_fit: float = Field(
-        0.0, description="MiniLM cosine of the question's focus noun and its text."
+        0.158, description="MiniLM cosine of the question's focus noun and its text."
     )
-    words: float = Field(0.0, description="Its words, at most 5, divided by 5.")
+    words: float = Field(-0.146, description="Its words, at most 5, divided by 5.")
 
 
 class AnswerSettings(BaseModel):

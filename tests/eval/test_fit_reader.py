@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from eval.fit_reader import (
@@ -15,6 +17,8 @@ from eval.fit_reader import (
     reliability,
     short_accuracy,
 )
+from rag.settings import AnswerabilityWeights, ShortAnswerWeights
+from tests.conftest import ROOT
 
 NO_CANDIDATES = np.zeros((0, len(SHORT_FEATURES)))
 
@@ -65,3 +69,10 @@ def test_the_confidence_learns_what_separates_right_answers_and_refuses_the_rest
     bins = reliability(judged, conf)
     assert sum(b["n"] for b in bins) == len(judged)
     assert bins[-1]["observed"] > 0.9 and bins[0]["observed"] < 0.1  # it is calibrated
+
+
+def test_the_shipped_weights_are_those_of_the_committed_fit() -> None:
+    fit = json.loads((ROOT / "eval" / "results" / "reader-fit" / "fit.json").read_text())
+    assert AnswerabilityWeights().model_dump() == fit["answerability"]
+    assert ShortAnswerWeights().model_dump() == fit["short_answer"]
+    assert set(fit["sets"]) == {"squad", "news"}  # held-out training questions only
