@@ -1,15 +1,18 @@
-"""Fit the extractive reader's short-answer picker and its confidence on held-out
-training questions (never on `../shared/benchmarks/`).
+"""Fit the learned reader's sentence score, short-answer picker and confidence on
+held-out training questions (never on `../shared/benchmarks/`).
 
     python -m eval.reader_data --out SETS          # the calibration question sets
     rag eval SETS/news/questions.jsonl --corpus SETS/news/corpus.jsonl ...  # their indexes
     python -m eval.fit_reader SETS/news/questions.jsonl:HOME ... --out REPORT.json
 
-1. The short answer (`answer.short_answer`): every candidate entity of the quoted
+0. The sentence score (`answer.learned.sentence`): every scored sentence of an answerable
+   question is one example (its features, the support model's logit among them),
+   labelled by whether it holds a gold answer.
+1. The short answer (`answer.learned.short_answer`): every candidate entity of the quoted
    sentences of an answerable question whose candidates hold a gold answer is one
    example (`short_features`), labelled by whether its text holds a gold answer or is
    part of one.
-2. The confidence (`answer.answerability`): every question is one example, the features
+2. The confidence (`answer.learned.answerability`): every question is one example, the features
    of the answer the reader gives (`answer_features`, the short answer scored by the
    model of step 1) and whether it is right: a quoted sentence holds a gold answer
    (never, for a question the corpus cannot answer). `min_confidence` 0.5 answers when
@@ -38,11 +41,17 @@ from tqdm import tqdm
 from eval.metrics import contains_any, normalize
 from eval.questions import Question, load_questions
 from rag import Assistant, Settings, Turn
-from rag.answer.extractive import ExtractiveAnswerer
-from rag.settings import AnswerabilityWeights, ShortAnswerWeights
+from rag.answer.learned import LearnedAnswerer
+from rag.settings import (
+    LearnedAnswerabilityWeights,
+    LearnedReaderSettings,
+    LearnedSentenceWeights,
+    LearnedShortAnswerWeights,
+)
 
-ANSWER_FEATURES = tuple(f for f in AnswerabilityWeights.model_fields if f != "bias")
-SHORT_FEATURES = tuple(f for f in ShortAnswerWeights.model_fields if f != "bias")
+SENTENCE_FEATURES = tuple(f for f in LearnedSentenceWeights.model_fields if f != "bias")
+ANSWER_FEATURES = tuple(f for f in LearnedAnswerabilityWeights.model_fields if f != "bias")
+SHORT_FEATURES = tuple(f for f in LearnedShortAnswerWeights.model_fields if f != "bias")
 THRESHOLDS = (0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 
 
@@ -66,10 +75,10 @@ class FitSet:
     home: Path
 
 
-def _reader(assistant: Assistant) -> ExtractiveAnswerer:
+def _reader(assistant: Assistant) -> LearnedAnswerer:
     reader = assistant.answerer
-    if not isinstance(reader, ExtractiveAnswerer):
-        raise SystemExit("the reader fit needs answer.mode = extractive")
+    if not isinstance(reader, LearnedAnswerer):
+        raise SystemExit("the reader fit needs answer.mode = extractive, answer.reader = learned")
     return reader
 
 
@@ -107,6 +116,59 @@ def collect(fit_set: FitSet, settings: Settings) -> list[Judged]:
         )
         gold = np.array([q.answerable and _is_gold(t, q.answers) for t in labels], dtype=float)
         out.append(Judged(fit_set.name, q.answerable, reading.features, right, rows, gold))
+    return out
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One answerable question's candidate sentences: features and which hold a gold answer."""
+
+    set_name: str
+    features: np.ndarray  # rows of SENTENCE_FEATURES
+    labels: np.ndarray
+
+
+def collect_sentences(fit_set: FitSet, settings: Settings) -> list[Ranked]:
+    """The scored sentences of each answerable question (the sentence score's examples)."""
+    assistant = Assistant(settings.model_copy(update={"home": fit_set.home}))
+    reader = _reader(assistant)
+    out = []
+    for q in tqdm(fit_set.questions, desc=f"{fit_set.name} sentences", file=sys.stderr):
+        if not q.answerable:
+            continue
+        history = _history(q)
+        passages = assistant.search(q.question, until=q.date, history=history)
+        ranked = reader.rank_sentences(q.question, passages, history)
+        rows = [[c.features[f] for f in SENTENCE_FEATURES] for c in ranked]
+        labels = [float(contains_any(c.text, list(q.answers))) for c in ranked]
+        out.append(
+            Ranked(
+                fit_set.name, np.array(rows).reshape(-1, len(SENTENCE_FEATURES)), np.array(labels)
+            )
+        )
+    return out
+
+
+def fit_sentences(ranked: Sequence[Ranked], l2: float = 1e-2) -> np.ndarray:
+    """The sentence score from questions with a sentence holding the answer: [bias,
+    *weights]; a question's sentences weigh 1 / their count, sets equally."""
+    rows = [r for r in ranked if r.labels.any() and not r.labels.all()]
+    per_set = _set_weights([r.set_name for r in rows])
+    x = np.vstack([r.features for r in rows])
+    y = np.concatenate([r.labels for r in rows])
+    weight = np.concatenate(
+        [np.full(len(r.labels), per_set[r.set_name] / len(r.labels)) for r in rows]
+    )
+    return _logistic(x, y, weight, l2)
+
+
+def top1(ranked: Sequence[Ranked], theta: np.ndarray) -> dict[str, float]:
+    """Per set: share of questions with a gold sentence whose top-scored one holds it."""
+    out: dict[str, float] = {}
+    for name in dict.fromkeys(r.set_name for r in ranked):
+        rows = [r for r in ranked if r.set_name == name and r.labels.any()]
+        hits = [r.labels[int(np.argmax(r.features @ theta[1:]))] for r in rows]
+        out[name] = round(float(np.mean(hits)), 3) if hits else float("nan")
     return out
 
 
@@ -231,6 +293,13 @@ def _named(names: Sequence[str], theta: np.ndarray) -> dict[str, float]:
     }
 
 
+def _learned_settings(learned: LearnedReaderSettings) -> Settings:
+    """Default settings with the learned reader, configured by `learned`."""
+    settings = Settings()
+    answer = settings.answer.model_copy(update={"reader": "learned", "learned": learned})
+    return settings.model_copy(update={"answer": answer})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="QUESTIONS.jsonl:HOME (an index built by ingest)")
@@ -242,7 +311,13 @@ def main(argv: list[str] | None = None) -> int:
         questions_path, home = spec.rsplit(":", 1)
         name = Path(questions_path).parent.name
         fit_sets.append(FitSet(name, load_questions(Path(questions_path), None), Path(home)))
-    judged = [j for s in fit_sets for j in collect(s, Settings())]
+    settings = _learned_settings(LearnedReaderSettings())
+    ranked = [r for s in fit_sets for r in collect_sentences(s, settings)]
+    sentence = fit_sentences(ranked)
+    support_only = np.r_[0.0, [1.0 if f == "support" else 0.0 for f in SENTENCE_FEATURES]]
+    weights = LearnedSentenceWeights(**_named(SENTENCE_FEATURES, sentence))
+    settings = _learned_settings(LearnedReaderSettings(sentence=weights))
+    judged = [j for s in fit_sets for j in collect(s, settings)]
     short = fit_short(judged)
     theta = fit_confidence(judged, short)
     conf = confidences(judged, short, theta)
@@ -257,18 +332,28 @@ def main(argv: list[str] | None = None) -> int:
         )
     report: dict[str, Any] = {
         "sets": {s.name: len(s.questions) for s in fit_sets},
+        "sentence": _named(SENTENCE_FEATURES, sentence),
+        "sentence_top1": top1(ranked, sentence),
+        "support_only_top1": top1(ranked, support_only),
         "short_answer": _named(SHORT_FEATURES, short),
         "short_top1": short_accuracy(judged, short),
         "answerability": _named(ANSWER_FEATURES, theta),
         "outcomes": outcomes(judged, conf),
         "held_out_outcomes": outcomes(judged, held_conf),
         "reliability": reliability(judged, conf),
+        "held_out_reliability": reliability(judged, held_conf),
     }
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     if args.plot is not None:
         from eval.plots import reliability_plot
 
-        reliability_plot(report["reliability"], args.plot)
+        reliability_plot(
+            {
+                "fitted on both sets": report["reliability"],
+                "each set held out of the fit": report["held_out_reliability"],
+            },
+            args.plot,
+        )
     print(json.dumps(report, indent=1))
     return 0
 

@@ -81,30 +81,29 @@ def _num(value: Any, default: float = 0.0) -> float:
     return float(value)
 
 
-def reliability_plot(bins: list[dict[str, Any]], path: Path) -> Path:
+def reliability_plot(series: dict[str, list[dict[str, Any]]], path: Path) -> Path:
     """Predicted confidence against the observed share right, one point per bin (its
-    size the number of answers in it), beside the diagonal of a calibrated model."""
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    area the number of answers in it), per series, beside the diagonal of a calibrated
+    model."""
+    fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
-    ax.scatter(
-        [b["predicted"] for b in bins],
-        [b["observed"] for b in bins],
-        s=[12 + 2 * math.sqrt(b["n"]) ** 2 / 4 for b in bins],
-        label="held-out training questions",
-    )
-    for b in bins:
-        ax.annotate(
-            str(b["n"]),
-            (b["predicted"], b["observed"]),
-            fontsize=7,
-            xytext=(4, -8),
-            textcoords="offset points",
+    for name, bins in series.items():
+        ax.plot(
+            [b["predicted"] for b in bins], [b["observed"] for b in bins], marker="o", label=name
         )
+        for b in bins:
+            ax.annotate(
+                str(b["n"]),
+                (b["predicted"], b["observed"]),
+                fontsize=6,
+                xytext=(3, -8),
+                textcoords="offset points",
+            )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("confidence (predicted share right)")
     ax.set_ylabel("observed share right")
-    ax.set_title("reader confidence reliability")
+    ax.set_title("reader confidence, held-out training questions")
     ax.legend(fontsize="small", loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

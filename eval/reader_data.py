@@ -19,6 +19,7 @@ measured on questions it has not seen.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import random
@@ -151,15 +152,15 @@ def calibration_sets(
     the answer's confidence and the short-answer picker on (`eval.fit_reader`):
 
     - `squad/`: the slice's SQuAD questions over all 694 paragraphs;
-    - `news/`: half of the slice's news questions answerable (their quiz evidence is an
-      article, dated 0-6 days before the quiz, beside their retrieved articles; only those
+    - `news/`: half of the slice's news questions answerable (their quiz evidence is set
+      into a paragraph break of one of their retrieved articles, or of the latest article
+      published by the quiz's day, under that article's title and date, beside the
+      retrieved articles themselves; only those
       whose evidence states a gold answer string are asked), half not
       (nothing of their story is in the corpus: `answers: []`, as in
       realtimeqa-dev-unanswerable), over `distractors` articles of other questions.
 
     Returns the two folders, each holding `questions.jsonl` and `corpus.jsonl`."""
-    from datetime import date, timedelta
-
     rng = random.Random(seed)
     squad_dir, news_dir = out / "squad", out / "news"
     for folder in (squad_dir, news_dir):
@@ -180,18 +181,26 @@ def calibration_sets(
     answerable, unanswerable = held[: len(held) // 2], held[len(held) // 2 :]
     own = {a for q in held for a in [*q.get("retrieved", []), *q.get("answer_bearing", [])]}
     corpus: dict[str, dict[str, Any]] = {}
+    others = sorted(a for a in articles if a not in own)
+    by_date = sorted((articles[a]["date"], a) for a in others if articles[a].get("date"))
     for q in answerable:
-        for article_id in q.get("retrieved", []):
-            if article_id in articles:
-                corpus[article_id] = articles[article_id]
-        published = date.fromisoformat(q["date"]) - timedelta(days=rng.randint(0, 6))
+        retrieved = [articles[a] for a in q.get("retrieved", []) if a in articles]
+        for article in retrieved:
+            corpus[article["id"]] = article
+        # The evidence goes into a whole article, with that article's title and date, as
+        # an answer stands in a real one: a retrieved article of its own question (same
+        # story), else the latest other article published by the quiz's day.
+        if retrieved:
+            host = retrieved[0]
+        else:
+            latest = bisect.bisect_right(by_date, (q["date"], "\uffff")) - 1
+            host = articles[by_date[max(latest, 0)][1]]
         corpus[f"evidence-{q['id']}"] = {
             "id": f"evidence-{q['id']}",
-            "title": "",
-            "date": published.isoformat(),
-            "text": q["evidence"],
+            "title": host["title"],
+            "date": host.get("date", ""),
+            "text": _spliced(host["text"], q["evidence"]),
         }
-    others = sorted(a for a in articles if a not in own)
     for article_id in rng.sample(others, min(distractors, len(others))):
         corpus[article_id] = articles[article_id]
     texts = [normalize(a["text"]) for a in corpus.values()]
@@ -209,6 +218,16 @@ def calibration_sets(
         [{k: a.get(k, "") for k in ("id", "title", "date", "text")} for a in corpus.values()],
     )
     return [squad_dir, news_dir]
+
+
+def _spliced(text: str, evidence: str) -> str:
+    """`text` with `evidence` as a paragraph of its own at the paragraph break nearest its
+    middle (at its end when it has none)."""
+    breaks = [m.start() for m in re.finditer(r"\n\s*\n", text)]
+    if not breaks:
+        return f"{text.rstrip()}\n\n{evidence.strip()}\n"
+    cut = min(breaks, key=lambda i: abs(i - len(text) // 2))
+    return f"{text[:cut].rstrip()}\n\n{evidence.strip()}\n\n{text[cut:].lstrip()}"
 
 
 def _news_row(q: dict[str, Any], answers: Sequence[str]) -> dict[str, Any]:

@@ -115,47 +115,37 @@ def _pos_weight(total: int, positives: float) -> Any:
     return torch.tensor(max(total - positives, 1.0) / max(positives, 1.0))
 
 
-def export_onnx_int8(
-    folder: Path | str, target: Path, outputs: tuple[str, ...] = ("logits",)
-) -> None:
-    """A fine-tuned head as ONNX, then ONNX Runtime's dynamic int8 quantisation with
-    per-channel weights: the classifier's `logits`, or a span head's `start` and `end`."""
+def export_onnx_int8(folder: Path, target: Path) -> None:
+    """The classifier's logit as ONNX, then ONNX Runtime's dynamic int8 quantisation with
+    per-channel weights."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForQuestionAnswering, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
-    kind = (
-        AutoModelForSequenceClassification
-        if outputs == ("logits",)
-        else (AutoModelForQuestionAnswering)
-    )
-    model = kind.from_pretrained(str(folder)).eval()
+    model = AutoModelForSequenceClassification.from_pretrained(str(folder)).eval()
 
-    class Head(torch.nn.Module):
+    class Logit(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.model = model
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.model(
+            return self.model(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.logits if outputs == ("logits",) else (out.start_logits, out.end_logits)
+            ).logits
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
     sample = torch.ones((2, 8), dtype=torch.int64)
-    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, *outputs]}
-    if "logits" in axes:
-        axes["logits"] = {0: "batch"}  # one logit a pair
+    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"logits": {0: "batch"}}
     fp32 = target.with_suffix(".fp32.onnx")
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Head(),
+            Logit(),
             (sample, sample, torch.zeros_like(sample)),
             str(fp32),
             input_names=names,
-            output_names=list(outputs),
+            output_names=["logits"],
             dynamic_axes=axes,
             opset_version=17,
             dynamo=False,

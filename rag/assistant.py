@@ -26,6 +26,7 @@ from index.ingest import IngestReport, Progress, article_files, ingest
 from index.store import Index, open_index
 from rag import feedback, library
 from rag.answer import Answerer, ExtractiveAnswerer
+from rag.answer.learned import LearnedAnswerer
 from rag.answer.question import QuestionAnalyzer
 from rag.answer.support import SupportScorer
 from rag.errors import InputError, NotReadyError
@@ -188,7 +189,12 @@ class Assistant:
         with self._compose_lock:
             if self._reader is None:
                 index = self.index
-                self._reader = ExtractiveAnswerer(
+                reader = (
+                    LearnedAnswerer
+                    if self.settings.answer.reader == "learned"
+                    else ExtractiveAnswerer
+                )
+                self._reader = reader(
                     index.keyword.analyzer,
                     index.keyword.idf,
                     self.questions,
@@ -196,7 +202,6 @@ class Assistant:
                     index.embedder.embed_query,
                     self.settings.answer,
                     embed_texts=index.embedder.embed_documents,
-                    support=SupportScorer.shared().logits,
                 )
             return self._reader
 
@@ -206,7 +211,8 @@ class Assistant:
         `rag serve` calls it before accepting requests, so the first user does not wait.
         """
         _ = self.answerer
-        SupportScorer.shared().load()
+        if self.settings.answer.reader == "learned":
+            SupportScorer.shared().load()
         self.retriever.retrieve("warm up", 1, DateFilter())
 
     # --- ingest -----------------------------------------------------------------------

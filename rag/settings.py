@@ -89,7 +89,123 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class ReaderWeights(BaseModel):
+    """Weights of the extractive reader's sentence score (`rag/answer/extractive.py`):
+    z = bias + Σ weight·feature ranks the candidate sentences. Fitted by logistic
+    regression on the dev sets' candidate sentences (`python -m eval.fit_reader`); see
+    eval/results/README.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bias: float = Field(-6.67, description="Intercept.")
+    semantic: float = Field(1.43, description="MiniLM cosine of question and sentence.")
+    lexical: float = Field(3.24, description="Share of the question's idf-weighted terms.")
+    has_answer: float = Field(
+        0.34, description="The sentence holds an entity of the type the question asks for."
+    )
+    names: float = Field(0.78, description="Share of the question's names in the passage.")
+    numbers: float = Field(0.65, description="Share of the question's numbers in the passage.")
+    rank: float = Field(1.75, description="1 / retrieval rank of the sentence's passage.")
+
+
 class AnswerabilityWeights(BaseModel):
+    """Weights of the reader's confidence that its answer is right (`extractive.py`):
+    confidence = 1/(1+e^-(bias + Σ weight·feature)) over features of the whole answer.
+    Fitted on the dev sets' questions, answerable and not (`python -m eval.fit_reader`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bias: float = Field(-3.327, description="Intercept.")
+    score: float = Field(0.151, description="The best sentence's score z (`ReaderWeights`).")
+    margin: float = Field(-0.027, description="Its lead over the runner-up's z (at most 5).")
+    names_in_sentence: float = Field(
+        -0.855, description="Share of the words of the question's names in the best sentence."
+    )
+    names: float = Field(1.69, description="Share of the words of its names in the passage.")
+    numbers: float = Field(1.642, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(1.372, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(2.283, description="Share of the question's idf-weighted terms.")
+    passage_coverage: float = Field(
+        -1.253, description="Share of the question's idf-weighted terms in the whole passage."
+    )
+    typed: float = Field(-0.099, description="The question asks for a fact type (1 or 0).")
+    age: float = Field(
+        -2.304,
+        description="log(1 + days from the article to the day asked) / log(366); 0 when "
+        "either date is unknown.",
+    )
+    dated: float = Field(
+        0.033, description="Both the day asked and the article's date are known (1 or 0)."
+    )
+    missing: float = Field(
+        0.0,
+        description="The largest share of the question's idf-weighted terms that one term "
+        "absent from the passage holds.",
+    )
+    short_missing: float = Field(
+        0.0, description="The question asks for a fact type and no quoted sentence holds one."
+    )
+    focus_fit: float = Field(
+        0.0,
+        description="MiniLM cosine of the question's focus noun and the short answer (0 "
+        "when it had no rival).",
+    )
+    label_step: float = Field(
+        0.0,
+        description="The short answer's steps down the type's labels, as a share of them.",
+    )
+
+
+class ShortAnswerWeights(BaseModel):
+    """How the reader picks the short answer among the entities of the quoted sentences
+    (`extractive.py`): the one with the highest
+    focus·cos(focus noun, entity) − sentence·(best z − its sentence's z)
+    − label·(steps down the type's label list) − distance·(characters to the nearest
+    question word, up to 200)/100 + attached + beside. Chosen on the dev sets' candidate
+    entities, each set's score checked with weights chosen on the other two
+    (eval/results/README.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    focus: float = Field(
+        3.0,
+        description="MiniLM cosine of the question's focus noun ('which automaker') and "
+        "the entity's text: 'Volkswagen' over 'NHTSA'.",
+    )
+    sentence: float = Field(1.0, description="Per point of sentence score (z) below the best.")
+    label: float = Field(0.2, description="Per step down the answer type's labels, best first.")
+    distance: float = Field(
+        0.8, description="Per 100 characters from the nearest word of the question."
+    )
+    attached: float = Field(1.0, description="The focus noun follows it ('40,000 staff').")
+    beside: float = Field(
+        0.5, description="The focus noun is within four words ('the comedy Fawlty Towers')."
+    )
+    noun_phrase: float = Field(
+        1.0,
+        description="The candidate is a noun phrase, not a name ('cucumbers' for 'which "
+        "vegetable'): names go first.",
+    )
+
+
+class LearnedSentenceWeights(BaseModel):
+    """The reader's sentence score (`extractive.py`): z = bias + Σ weight·feature ranks the
+    candidate sentences, the support model's logit one feature among the retrieval's.
+    Fitted by logistic regression on held-out training questions' sentences (whether each
+    holds a gold answer; `python -m eval.fit_reader`); never on the benchmarks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bias: float = Field(-5.594, description="Intercept.")
+    support: float = Field(0.123, description="The support model's logit for the sentence.")
+    semantic: float = Field(2.276, description="MiniLM cosine of question and sentence.")
+    lexical: float = Field(4.153, description="Share of the question's idf-weighted terms.")
+    names: float = Field(-0.234, description="Share of the question's names in the passage.")
+    numbers: float = Field(0.069, description="Share of the question's numbers in the passage.")
+    rank: float = Field(2.031, description="1 / retrieval rank of the sentence's passage.")
+
+
+class LearnedAnswerabilityWeights(BaseModel):
     """Weights of the reader's confidence that its answer is right (`extractive.py`):
     confidence = 1/(1+e^-(bias + Σ weight·feature)) over features of the whole answer.
     Fitted by logistic regression on held-out training questions, answerable and not
@@ -97,74 +213,75 @@ class AnswerabilityWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-2.782, description="Intercept.")
-    support: float = Field(1.13, description="The best sentence's support logit (-10 to 10).")
-    margin: float = Field(0.12, description="Its lead over the runner-up's logit (at most 5).")
+    bias: float = Field(-4.147, description="Intercept.")
+    support: float = Field(0.221, description="The best sentence's support logit (-10 to 10).")
+    margin: float = Field(0.514, description="Its lead over the runner-up's score z (at most 5).")
     names_in_sentence: float = Field(
-        -0.443, description="Share of the words of the question's names in the best sentence."
+        -0.386, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(0.168, description="Share of the words of its names in the passage.")
-    numbers: float = Field(1.058, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(3.905, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(1.009, description="Share of the question's idf-weighted terms.")
+    names: float = Field(0.231, description="Share of the words of its names in the passage.")
+    numbers: float = Field(0.68, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(4.618, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(2.049, description="Share of the question's idf-weighted terms.")
     passage_coverage: float = Field(
-        -1.778, description="Share of the question's idf-weighted terms in the whole passage."
+        -0.29, description="Share of the question's idf-weighted terms in the whole passage."
     )
     missing: float = Field(
-        -4.051,
+        -0.144,
         description="The largest share of the question's idf-weighted terms that one term "
         "absent from the passage holds.",
     )
-    typed: float = Field(0.074, description="The question asks for a fact type (1 or 0).")
+    typed: float = Field(-0.036, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
-        -4.571,
+        -3.088,
         description="log(1 + days from the article to the day asked) / log(366); 0 when "
         "either date is unknown.",
     )
     dated: float = Field(
-        1.66, description="Both the day asked and the article's date are known (1 or 0)."
+        0.669, description="Both the day asked and the article's date are known (1 or 0)."
     )
     short_missing: float = Field(
-        -0.988, description="The question asks for a fact type and no quoted sentence holds one."
+        -0.245, description="The question asks for a fact type and no quoted sentence holds one."
     )
     short_score: float = Field(
-        1.112, description="The short answer's probability (`ShortAnswerWeights`), 0 without one."
+        1.096,
+        description="The short answer's probability (`LearnedShortAnswerWeights`), 0 without one.",
     )
 
 
-class ShortAnswerWeights(BaseModel):
+class LearnedShortAnswerWeights(BaseModel):
     """The logistic model that picks the short answer among the candidate entities of the
     quoted sentences (`extractive.py`). Fitted on held-out training questions
     (`python -m eval.fit_reader`); never on the benchmarks."""
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(0.369, description="Intercept.")
+    bias: float = Field(0.18, description="Intercept.")
     support: float = Field(
-        1.581, description="Its sentence's support logit minus the best one's (-5 to 0)."
+        0.734, description="Its sentence's support logit minus the best one's (-5 to 0)."
     )
     label_step: float = Field(
-        -2.746, description="Its label's steps down the answer type's labels, as a share of them."
+        -1.436, description="Its label's steps down the answer type's labels, as a share of them."
     )
     distance: float = Field(
-        -0.799, description="Characters to the nearest word of the question, per 100 (at most 2)."
+        -1.102, description="Characters to the nearest word of the question, per 100 (at most 2)."
     )
-    attached: float = Field(1.037, description="The focus noun follows it ('40,000 staff').")
-    beside: float = Field(-0.287, description="The focus noun is within four words of it.")
-    noun_phrase: float = Field(0.856, description="A noun phrase, not a named entity.")
+    attached: float = Field(1.147, description="The focus noun follows it ('40,000 staff').")
+    beside: float = Field(-0.127, description="The focus noun is within four words of it.")
+    noun_phrase: float = Field(-0.62, description="A noun phrase, not a named entity.")
     focus_fit: float = Field(
-        0.158, description="MiniLM cosine of the question's focus noun and its text."
+        0.013, description="MiniLM cosine of the question's focus noun and its text."
     )
-    words: float = Field(-0.146, description="Its words, at most 5, divided by 5.")
+    words: float = Field(0.855, description="Its words, at most 5, divided by 5.")
 
 
-class AnswerSettings(BaseModel):
+class LearnedReaderSettings(BaseModel):
+    """The learned reader (`answer.reader = "learned"`, `rag/answer/learned.py`): the
+    support cross-encoder and three logistic models, all fitted on `../shared/training/`
+    (`python -m eval.train_reader`, `python -m eval.fit_reader`)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    mode: Literal["extractive", "llm"] = Field(
-        "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
-    )
-    max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
     support_candidates: int = Field(
         24,
         ge=1,
@@ -180,15 +297,66 @@ class AnswerSettings(BaseModel):
         "least this probability (fitted with classes balanced) of stating the answer.",
     )
     min_confidence: float = Field(
-        0.5,
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="The extractive reader abstains when its confidence (the fitted "
+        "probability that its answer holds the fact asked for) is below this: the lowest "
+        "threshold at which the held-out training news questions that the archive cannot "
+        "answer are refused 85% of the time (eval/results/reader-fit/fit.json).",
+    )
+    sentence: LearnedSentenceWeights = LearnedSentenceWeights()
+    answerability: LearnedAnswerabilityWeights = LearnedAnswerabilityWeights()
+    short_answer: LearnedShortAnswerWeights = LearnedShortAnswerWeights()
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
+    )
+    reader: Literal["rules", "learned"] = Field(
+        "rules",
+        description="The extractive reader: `rules` (the scoring model below, weights "
+        "fitted on the dev sets) or `learned` (trained on ../shared/training only; refuses "
+        "more unanswerable questions, answers fewer: eval/results/README.md).",
+    )
+    max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
+    sure_sentences: int = Field(
+        2,
+        ge=1,
+        le=3,
+        description="Sentences quoted whatever their score (when the passages hold that "
+        "many); the ones after them only when they score within `runner_up_margin` of the "
+        "best, as close evidence when the reader cannot tell which sentence answers.",
+    )
+    runner_up_margin: float = Field(
+        1.0,
+        ge=0.0,
+        description="How far below the best sentence's score (z) a sentence past "
+        "`sure_sentences` may be and still be quoted.",
+    )
+    min_confidence: float = Field(
+        0.1,
         ge=0.0,
         le=1.0,
         description="The extractive reader abstains when its confidence (the fitted "
         "probability that its answer holds the fact asked for) is below this; chosen on "
-        "held-out training questions (eval/results/README.md).",
+        "the dev sets (eval/results/README.md).",
     )
+    min_semantic_unshared: float = Field(
+        0.4,
+        ge=-1.0,
+        le=1.0,
+        description="A best sentence that shares no term of the question is no answer "
+        "unless its MiniLM cosine to the question reaches this (a paraphrase); one whose "
+        "passage holds no term of the question never is.",
+    )
+    weights: ReaderWeights = ReaderWeights()
     answerability: AnswerabilityWeights = AnswerabilityWeights()
     short_answer: ShortAnswerWeights = ShortAnswerWeights()
+    learned: LearnedReaderSettings = LearnedReaderSettings()
 
 
 class LLMSettings(BaseModel):

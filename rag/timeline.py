@@ -131,10 +131,7 @@ def build_timeline(
     passages = assistant.search(
         topic, top_k=settings.candidates, since=since, until=until, time_window=False
     )
-    # The support model reads the sentences nearest the topic: room for two key
-    # sentences per listed article, twice over.
-    shortlist = 2 * settings.limit * settings.sentences
-    ranked = assistant.reader.rank_sentences(topic, passages, shortlist=shortlist)
+    ranked = assistant.reader.rank_sentences(topic, passages)
     chosen: dict[str, list[Candidate]] = {}
     for c in ranked:  # best first
         if c.features.get("lexical", 0.0) < settings.min_coverage:

@@ -1,27 +1,31 @@
 """The default answerer: a reader that quotes the sentences answering the question, and
-the fact itself when the question asks for one. No LLM; three fitted models.
+the fact itself when the question asks for one. No LLM.
 
-1. **Support** (`rag/answer/support.py`): a MiniLM cross-encoder trained for newsrag
-   scores how well each sentence, shown with its article's title, states the answer.
-   The `answer.support_candidates` sentences of the retrieved passages nearest the
-   question (MiniLM cosine plus the share of its idf-weighted terms) are scored; its
-   logit is the sentence's score `z`. The answer quotes the best sentence (with the one
-   before when it opens by pointing back: "This is why…") and the others the model
-   scores as support (`answer.min_support`), up to `answer.max_sentences`.
-2. **Short answer** (`ShortAnswerWeights`): a typed question ("Which automaker…", "How
-   many…", spaCy's parse, `question.py`) gets an entity span of a quoted sentence
-   (`text[start:end] == short`), picked by a logistic model over the candidate's
-   features (its sentence's support, its label, its distance to the question's words,
-   the focus noun beside it, MiniLM fit to the focus noun, its length). A name the
-   question already gives is never the short answer.
-3. **Confidence** (`AnswerabilityWeights`): a logistic model over the best sentence's
-   support and lead, the question's names and numbers found, its terms in the passage,
-   the story's age on the day asked and the short answer's score gives the probability
-   that the answer is right; below `answer.min_confidence` it abstains ("The corpus does
-   not say…").
+One scoring function ranks every sentence of the retrieved passages and gives the
+answer its confidence (`ReaderWeights`, in the settings tree):
 
-All three were fitted on `../shared/training/` only (`python -m eval.train_reader`,
-`python -m eval.fit_reader`); see eval/results/README.md.
+    z = bias + semantic·cos(question, sentence) + lexical·coverage + type·has_answer
+        + names·names_found + numbers·numbers_found + rank·1/(passage rank)
+    confidence = 1 / (1 + e^-z)
+
+- cos: MiniLM similarity of the question to the sentence vector stored at ingest
+  (pooled from its chunk's encode), so "the number of troops hurt" meets "injured";
+- coverage: share of the question's idf-weighted terms the sentence contains;
+- has_answer: the question asks for a fact type (spaCy's parse, `question.py`) and the
+  sentence holds an entity of that type the question does not already name;
+- names_found / numbers_found: shares of the question's own names and numbers found in
+  the sentence's passage ("ranked 22nd" is not met by "32nd"; a question about a story
+  the archive lacks rarely finds its names there);
+- rank: the passage's retrieval rank.
+
+Below `min_confidence` it abstains ("The corpus does not say…"), and so it does when
+the best passage holds no term of the question, or the best sentence shares none and
+is no paraphrase either (cosine below `min_semantic_unshared`). A typed question's
+answer starts with the short answer, an entity span (`text[start:end] == short`) of a
+quoted sentence, then the supporting sentences with `[n]` markers; every quote is an
+exact slice. The short answer is the quoted entity of the expected type that best fits
+the question's focus noun (MiniLM: "which automaker" -> "Volkswagen", not "NHTSA"),
+stands nearest the question's words, in the best sentences (`ShortAnswerWeights`).
 """
 
 from __future__ import annotations
@@ -31,33 +35,34 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 
 from index.catalog import ChunkReading
-from index.keyword import Analyzer
+from index.keyword import Analyzer, english_stopwords
 from index.nlp import EntitySpan
 from index.sentences import sentence_spans
 from rag.answer.base import abstention_text
 from rag.answer.question import (
     NAME_LABELS,
+    TIME_UNITS,
     QuestionAnalysis,
     QuestionAnalyzer,
     bare_word,
     singular,
 )
-from rag.answer.support import SupportScorer, context_text
 from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 
 NOUN_PHRASE = "NOUN_PHRASE"  # the label of a candidate answer that is no named entity
 DISTANCE_CAP_CHARS = 200  # farther from every question word counts as this far
+# Answer types spaCy's NER tags reliably: a sentence without one cannot answer.
+STRICT_TYPES = frozenset({"person", "date", "duration", "number", "amount", "percent"})
 _NUMBER = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?", re.IGNORECASE)
 BYLINE_CHARS = 40  # a parenthesised name this near a sentence's start is its dateline
 MAX_MARGIN = 5.0  # a lead over the runner-up beyond this says nothing more
-FOCUS_REACH_WORDS = 4  # how near a candidate its focus noun stands, either side
-FOCUS_TEXTS = 24  # candidate texts embedded for their fit to the focus noun, at most
 # Opening words that point to the sentence before ("This is why…", "They know…").
 BACK_REFERENCES = frozenset(
     {"this", "that", "these", "those", "it", "they", "he", "she", "his", "her", "their"}
@@ -72,7 +77,6 @@ QUESTION_FRAME = "many much kind type sort name happen happened according articl
 Readings = Callable[[Sequence[str]], dict[str, ChunkReading]]
 EmbedQuery = Callable[[str], np.ndarray]
 EmbedTexts = Callable[[Sequence[str]], np.ndarray]
-SupportScore = Callable[[str, Sequence[str]], np.ndarray]  # (question, contexts) -> logits
 
 
 class _Sentence(NamedTuple):
@@ -86,7 +90,7 @@ class _Sentence(NamedTuple):
 
 @dataclass(frozen=True)
 class Candidate:
-    """One sentence of a passage, its features and its support logit `z`."""
+    """One sentence of a passage, its features and its score `z` (see the module doc)."""
 
     passage: Passage
     start: int  # in the article
@@ -103,11 +107,14 @@ class Candidate:
 
 
 class ShortPick(NamedTuple):
-    """The short answer, the quoted sentence it is in, and its model's probability."""
+    """The short answer, the quoted sentence it is in, and how well it fits the question:
+    the MiniLM cosine of its text and the focus noun (0 without either) and its steps
+    down the answer type's labels as a share of them (0: the first label)."""
 
     short: ShortAnswer
     source: Candidate
-    score: float
+    focus_fit: float
+    label_step: float
 
 
 class Reading(NamedTuple):
@@ -123,7 +130,7 @@ class Reading(NamedTuple):
 
 
 class ExtractiveAnswerer:
-    """Answer with a short fact (when asked for one) and the sentences that support it.
+    """Answer with a short fact (when asked for one) and 1-3 quoted sentences.
 
     >>> reader = ExtractiveAnswerer(Analyzer(), idf, QuestionAnalyzer(), readings, embed)
     >>> reader.answer("Who runs the bakery?", []).abstained  # doctest: +SKIP
@@ -139,16 +146,14 @@ class ExtractiveAnswerer:
         embed_query: EmbedQuery,
         settings: AnswerSettings | None = None,
         embed_texts: EmbedTexts | None = None,
-        support: SupportScore | None = None,
     ) -> None:
         self._analyzer = analyzer
         self._idf = idf
         self._questions = questions
         self._readings = readings
         self._embed_query = embed_query
-        self._embed_texts = embed_texts  # candidate texts for their fit to the focus noun
+        self._embed_texts = embed_texts  # entity texts for `_focus_similarity`
         self._settings = settings or AnswerSettings()
-        self._support = support or SupportScorer.shared().logits
         self._frame = set(analyzer.terms(QUESTION_FRAME))
 
     def answer(
@@ -219,17 +224,25 @@ class ExtractiveAnswerer:
         """Rank the sentences, choose the quoted ones and score the answer they make."""
         analysis = self._questions.analyze(question)
         ranked = self.rank_sentences(question, passages, history, analysis)
+        if analysis.answer_type in STRICT_TYPES:  # no name, date or number: no answer
+            ranked = [c for c in ranked if c.answers]
         if not ranked:
             return Reading(analysis, [], [], {}, 0.0)
         chosen = self._choose(ranked)
-        pick = self._pick_short(question, chosen, analysis)
+        pick = self._pick_short(chosen, analysis)
         coverage, missing = self._passage_coverage(question, ranked[0].passage)
         features = answer_features(ranked, analysis, asked_on, coverage, pick) | {
             "missing": missing
         }
         w = self._settings.answerability
         z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
-        return Reading(analysis, ranked, chosen, features, _sigmoid(z), pick)
+        confidence = _sigmoid(z)
+        if not features["passage_coverage"] or (
+            not features["lexical"] and features["semantic"] < self._settings.min_semantic_unshared
+        ):
+            confidence = 0.0  # no word of the question in its passage, or neither its words
+            # nor its sense in the sentence: what it would quote is about something else
+        return Reading(analysis, ranked, chosen, features, confidence, pick)
 
     def rank_sentences(
         self,
@@ -237,11 +250,8 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         history: Sequence[Turn] = (),
         analysis: QuestionAnalysis | None = None,
-        *,
-        shortlist: int | None = None,
     ) -> list[Candidate]:
-        """The sentences of the passages nearest the question (`shortlist`, by default
-        `answer.support_candidates`), each with its support logit, best first."""
+        """Every distinct sentence of the passages with its score, best first."""
         analysis = analysis or self._questions.analyze(question)
         question_terms = self._analyzer.terms(question)
         weights = self._weights(question_terms, history)
@@ -253,39 +263,41 @@ class ExtractiveAnswerer:
         query = self._embed_query(question)
         terms = self._analyzer.terms_many([s.text for s in sentences])
         constraints = [_constraints(p.text, analysis) for p in passages]
-        rows = []
-        for sentence, sentence_terms in zip(sentences, terms, strict=True):
+        candidates = []
+        for (rank, start, end, text, vector, entities), sentence_terms in zip(
+            sentences, terms, strict=True
+        ):
+            passage = passages[rank]
             found = set(sentence_terms)
-            names, numbers = constraints[sentence.rank]
+            answers = tuple(e for e in entities if _fits(e, text, start, analysis))
+            names, numbers = constraints[rank]
             features = {
-                "semantic": float(sentence.vector @ query) if sentence.vector is not None else 0.0,
+                "semantic": float(vector @ query) if vector is not None else 0.0,
                 "lexical": sum(w for t, w in asked.items() if t in found) / total if total else 0.0,
+                "has_answer": float(bool(answers)) if analysis.labels else 0.0,
                 "names": names,
                 "numbers": numbers,
-                "rank": 1.0 / (sentence.rank + 1),
+                "rank": 1.0 / (rank + 1),
             }
-            rows.append((sentence, features))
-        limit = shortlist or self._settings.support_candidates
-        rows.sort(key=lambda row: row[1]["semantic"] + row[1]["lexical"], reverse=True)
-        rows = rows[:limit]
-        logits = self._support(
-            question, [context_text(passages[s.rank].title, s.text) for s, _ in rows]
-        )
-        candidates = [
-            Candidate(
-                passages[s.rank],
-                s.start,
-                s.end,
-                s.text,
-                features | {"support": float(z)},
-                float(z),
-                tuple(e for e in s.entities if _fits(e, s.text, s.start, analysis)),
-                tuple(s.entities),
+            candidates.append(
+                Candidate(
+                    passage, start, end, text, features, self._z(features), answers, tuple(entities)
+                )
             )
-            for (s, features), z in zip(rows, logits, strict=True)
-        ]
         candidates.sort(key=lambda c: c.z, reverse=True)
         return candidates
+
+    def _z(self, features: dict[str, float]) -> float:
+        w = self._settings.weights
+        return (
+            w.bias
+            + w.semantic * features["semantic"]
+            + w.lexical * features["lexical"]
+            + w.has_answer * features["has_answer"]
+            + w.names * features["names"]
+            + w.numbers * features["numbers"]
+            + w.rank * features["rank"]
+        )
 
     def _sentences(self, passages: Sequence[Passage]) -> list[_Sentence]:
         """Each distinct sentence of the passages, with what ingest stored about it."""
@@ -314,11 +326,11 @@ class ExtractiveAnswerer:
         return out
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
-        """The best sentence (after the one before it when it opens by pointing back:
-        "This is why…"), then the others the model scores as support, best first, up to
-        `max_sentences`."""
+        """The best sentence, the one before it when it opens by pointing back ("This is
+        why…"), close runners-up (its neighbours first), then the next best up to
+        `sure_sentences` and, past them, those within `runner_up_margin` of the best, up
+        to `max_sentences`; best first, after the sentence it points back to."""
         best = ranked[0]
-        limit = self._settings.max_sentences
         context: list[Candidate] = []
         if _points_back(best.text):
             context = [
@@ -326,59 +338,46 @@ class ExtractiveAnswerer:
                 for c in ranked[1:]
                 if c.passage.article_id == best.passage.article_id and 0 <= best.start - c.end <= 2
             ][:1]
-        chosen = [*context, best][-limit:]
-        threshold = _logit(self._settings.min_support)
+        chosen = [*context, best][-self._settings.max_sentences :]  # best, if room for one
         for other in ranked[1:]:
-            if len(chosen) >= limit or other.z < threshold:
+            if len(chosen) >= self._settings.max_sentences:
                 break
-            if other not in chosen:
+            if other in chosen:
+                continue
+            adjacent = other.passage.article_id == best.passage.article_id and (
+                0 <= other.start - best.end <= 2
+            )
+            if (adjacent and other.z >= best.z - 1.0) or other.z >= best.z - 0.25:
                 chosen.append(other)
+        # The rest of the room goes to the next best sentences: a second piece of evidence
+        # holds the answer about as often as the best one misses it (eval/results); past
+        # `sure_sentences`, only while they score close to the best.
+        for other in (c for c in ranked[1:] if c not in chosen):
+            if len(chosen) >= self._settings.max_sentences or (
+                len(chosen) >= self._settings.sure_sentences
+                and other.z < best.z - self._settings.runner_up_margin
+            ):
+                break
+            chosen.append(other)
         return chosen
 
     def _pick_short(
-        self, question: str, chosen: Sequence[Candidate], analysis: QuestionAnalysis
-    ) -> ShortPick | None:
-        """The short answer: the candidate the fitted model scores highest."""
-        pairs, features = self._short_candidates(chosen, analysis)
-        if not pairs:
-            return None
-        w = self._settings.short_answer
-        scores = [
-            w.bias + sum(getattr(w, name) * value for name, value in f.items()) for f in features
-        ]
-        best = max(range(len(pairs)), key=lambda i: scores[i])
-        candidate, entity = pairs[best]
-        # A count keeps the noun it counts when that is the question's focus ("85 targets").
-        offset = candidate.passage.start
-        end = _focus_end(candidate.passage.text, offset, entity.end, analysis.focus)
-        short = ShortAnswer(
-            text=candidate.passage.text[entity.start - offset : end - offset],
-            article_id=candidate.passage.article_id,
-            start=entity.start,
-            end=end,
-        )
-        return ShortPick(short, candidate, _sigmoid(scores[best]))
-
-    def short_candidates(
-        self, question: str, reading: Reading
-    ) -> tuple[list[dict[str, float]], list[str]]:
-        """Every candidate short answer of a reading: its features and its text (what
-        `eval.fit_reader` fits the picker on)."""
-        pairs, features = self._short_candidates(reading.chosen, reading.analysis)
-        return features, [_text_of(c, e) for c, e in pairs]
-
-    def _short_candidates(
         self, chosen: Sequence[Candidate], analysis: QuestionAnalysis
-    ) -> tuple[list[tuple[Candidate, EntitySpan]], list[dict[str, float]]]:
-        """The quoted sentences' entities of the expected type, with their features."""
-        if not chosen:
-            return [], []
+    ) -> ShortPick | None:
+        """The short answer among the quoted sentences' entities of the expected type."""
         holding = [c for c in chosen if c.answers]
         if not holding and analysis.answer_type is None and analysis.focus is not None:
-            # "Which classic comedy ...?": a focus noun of no known type asks for a name
-            # or a thing: the quoted sentences' names and noun phrases are candidates.
+            # "Which classic comedy ...?", "Which vegetable ...?": a focus noun of no known
+            # type asks for a name or a thing; the short answer is one of the quoted
+            # sentences' names or noun phrases (not one the question gives) that fits it.
             analysis = replace(analysis, labels=(*NAME_LABELS, NOUN_PHRASE))
-            phrases = self._questions.noun_phrases([c.text for c in chosen], analysis.asked_words)
+            asks_name = bool({"name", "named", "called"} & analysis.asked_words)
+            phrases = (
+                [[] for _ in chosen]  # "What is the name of ...": a name, not a thing
+                if asks_name
+                else self._questions.noun_phrases([c.text for c in chosen], analysis.asked_words)
+            )
+            holding = []
             for c, spans in zip(chosen, phrases, strict=True):
                 named = [(e.start, e.end) for e in c.entities]
                 things = [
@@ -389,25 +388,79 @@ class ExtractiveAnswerer:
                 fit = [e for e in (*c.entities, *things) if _fits(e, c.text, c.start, analysis)]
                 if fit:
                     holding.append(replace(c, answers=tuple(fit)))
+        return self._short_answer(holding, analysis)
+
+    def _short_answer(
+        self, holding: Sequence[Candidate], analysis: QuestionAnalysis
+    ) -> ShortPick | None:
+        """The entity of the expected type in the quoted sentences that scores highest
+        (`ShortAnswerWeights`), the sentence it is in, and its fit."""
         pairs = [(c, e) for c in holding for e in c.answers]
         if not pairs:
-            return [], []
-        best_z = max(c.z for c in chosen)
-        return pairs, short_features(pairs, analysis, best_z, self._focus_fit(pairs, analysis))
+            return None
+        w = self._settings.short_answer
+        best_z = max(c.z for c in holding)
 
-    def _focus_fit(
-        self, pairs: Sequence[tuple[Candidate, EntitySpan]], analysis: QuestionAnalysis
+        def score(pair: tuple[Candidate, EntitySpan]) -> float:
+            """The score without the focus noun's fit."""
+            candidate, entity = pair
+            text, offset = candidate.passage.text, candidate.passage.start
+            steps = analysis.labels.index(entity.label) if analysis.answer_type else 0
+            phrase = entity.label == NOUN_PHRASE  # a thing, not a name: names go first
+            if analysis.answer_type == "duration" and not _names_time_unit(text, offset, entity):
+                steps += len(analysis.labels)  # "how long": "27 years" before any "December"
+            attached = _extend_to_focus(text, offset, entity.end, analysis.focus) > entity.end
+            beside = _beside_focus(text, offset, entity, analysis.focus)
+            return (
+                -w.sentence * (best_z - candidate.z)
+                - w.label * steps
+                - w.distance * _distance_to_question(candidate, entity, analysis) / 100
+                + w.attached * attached
+                + w.beside * beside
+                - w.noun_phrase * phrase
+            )
+
+        base = [score(pair) for pair in pairs]
+        # The fit adds at most `focus` (a cosine of 1): only the candidates within that
+        # of the best are embedded; the others cannot catch up.
+        reach = [i for i, b in enumerate(base) if b >= max(base) - w.focus]
+        similarity = [0.0] * len(pairs)
+        for i, fit in zip(
+            reach, self._focus_similarity([pairs[i] for i in reach], analysis.focus), strict=True
+        ):
+            similarity[i] = fit
+        scores = _share_full_names(
+            pairs, [b + w.focus * fit for b, fit in zip(base, similarity, strict=True)]
+        )
+        best = max(range(len(pairs)), key=lambda i: (scores[i], _span_length(pairs[i][1])))
+        candidate, entity = pairs[best]
+        text, offset = candidate.passage.text, candidate.passage.start
+        start, end = _widen(candidate, entity, analysis.focus)
+        short = ShortAnswer(
+            text=text[start - offset : end - offset],
+            article_id=candidate.passage.article_id,
+            start=start,
+            end=end,
+        )
+        steps = analysis.labels.index(entity.label) if entity.label in analysis.labels else 0
+        return ShortPick(
+            short, candidate, similarity[best], steps / max(len(analysis.labels) - 1, 1)
+        )
+
+    def _focus_similarity(
+        self, pairs: Sequence[tuple[Candidate, EntitySpan]], focus: str | None
     ) -> list[float]:
-        """MiniLM cosine of the focus noun ("automaker") and each candidate's text: the
-        type a question asks for, finer than any NER label. 0 without a focus noun, an
-        embedder of texts, or a rival to choose between."""
-        if analysis.focus is None or self._embed_texts is None or len(pairs) < 2:
-            return [0.0] * len(pairs)
-        texts = [_text_of(c, e) for c, e in pairs]
-        unique = list(dict.fromkeys(texts))[:FOCUS_TEXTS]
-        vectors = self._embed_texts([analysis.focus, *unique])
-        by_text = dict(zip(unique, vectors[1:], strict=True))
-        return [float(by_text[t] @ vectors[0]) if t in by_text else 0.0 for t in texts]
+        """MiniLM cosine of the focus noun ("automaker") and each entity's text: the
+        type a question asks for, finer than any NER label. 0 without a focus noun or an
+        embedder of texts."""
+        if focus is None or self._embed_texts is None or len(pairs) < 2:
+            return [0.0] * len(pairs)  # one candidate: nothing to choose (no embedding)
+        texts = [
+            c.passage.text[e.start - c.passage.start : e.end - c.passage.start] for c, e in pairs
+        ]
+        vectors = self._embed_texts([focus, *dict.fromkeys(texts)])
+        by_text = dict(zip(dict.fromkeys(texts), vectors[1:], strict=True))
+        return [float(by_text[t] @ vectors[0]) for t in texts]
 
     def _passage_coverage(self, question: str, passage: Passage) -> tuple[float, float]:
         """Share of the question's idf-weighted terms anywhere in `passage`, and the
@@ -431,33 +484,6 @@ class ExtractiveAnswerer:
         return weights
 
 
-def short_features(
-    pairs: Sequence[tuple[Candidate, EntitySpan]],
-    analysis: QuestionAnalysis,
-    best_z: float,
-    focus_fit: Sequence[float],
-) -> list[dict[str, float]]:
-    """Each candidate short answer's features (`ShortAnswerWeights`)."""
-    out = []
-    for (candidate, entity), fit in zip(pairs, focus_fit, strict=True):
-        text, offset = candidate.passage.text, candidate.passage.start
-        labels = analysis.labels
-        step = labels.index(entity.label) / max(len(labels) - 1, 1) if entity.label in labels else 1
-        out.append(
-            {
-                "support": max(candidate.z - best_z, -MAX_MARGIN),
-                "label_step": step,
-                "distance": _distance_to_question(candidate, entity, analysis) / 100,
-                "attached": float(_follows(text, offset, entity.end, analysis.focus)),
-                "beside": float(_beside_focus(text, offset, entity, analysis.focus)),
-                "noun_phrase": float(entity.label == NOUN_PHRASE),
-                "focus_fit": fit,
-                "words": min(len(_text_of(candidate, entity).split()), 5) / 5,
-            }
-        )
-    return out
-
-
 def answer_features(
     ranked: Sequence[Candidate],
     analysis: QuestionAnalysis,
@@ -470,7 +496,7 @@ def answer_features(
     best = ranked[0]
     name_words = {w for name in analysis.names for w in _name_words(name)}
     return {
-        "support": max(min(best.z, 10.0), -10.0),
+        "score": best.z,
         "margin": min(best.z - ranked[1].z, MAX_MARGIN) if len(ranked) > 1 else MAX_MARGIN,
         "names_in_sentence": _share_in(name_words, best.text),
         "names": _share_in(name_words, best.passage.text),
@@ -482,13 +508,9 @@ def answer_features(
         "age": _age(best.passage.date, asked_on),
         "dated": 1.0 if asked_on is not None and best.passage.date else 0.0,
         "short_missing": 1.0 if analysis.labels and short is None else 0.0,
-        "short_score": short.score if short is not None else 0.0,
+        "focus_fit": short.focus_fit if short is not None else 0.0,
+        "label_step": short.label_step if short is not None else 0.0,
     }
-
-
-def _text_of(candidate: Candidate, entity: EntitySpan) -> str:
-    offset = candidate.passage.start
-    return candidate.passage.text[entity.start - offset : entity.end - offset]
 
 
 def _name_words(name: str) -> list[str]:
@@ -526,11 +548,6 @@ def _points_back(sentence: str) -> bool:
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 def _fits(
@@ -590,32 +607,99 @@ def _distance_to_question(
     )
 
 
-def _is_focus(word: str, focus: str) -> bool:
-    return word.startswith(focus[: max(len(focus) - 1, 3)])
+def _names_time_unit(text: str, offset: int, entity: EntitySpan) -> bool:
+    """'27 years', 'three months' name a span of time; 'December' does not."""
+    words = text[entity.start - offset : entity.end - offset].lower().split()
+    return any(singular(bare_word(w)) in TIME_UNITS for w in words)
+
+
+def _span_length(entity: EntitySpan) -> int:
+    return entity.end - entity.start
+
+
+def _share_full_names(
+    pairs: Sequence[tuple[Candidate, EntitySpan]], scores: list[float]
+) -> list[float]:
+    """A person's full name scores as well as a later mention by surname: "Chris Pratt"
+    takes the score of "Pratt" when that is higher (and wins the tie by length)."""
+    texts = [c.passage.text[e.start - c.passage.start : e.end - c.passage.start] for c, e in pairs]
+    shared = list(scores)
+    for i, (_, entity) in enumerate(pairs):
+        if entity.label != "PERSON":
+            continue
+        for j, (_, other) in enumerate(pairs):
+            if other.label == "PERSON" and texts[j].endswith(" " + texts[i]):
+                shared[j] = max(shared[j], scores[i])
+    return shared
+
+
+TITLE_WORDS = 3  # most words of a title kept before a name ("Transportation Secretary")
+_TITLE_WORD = re.compile(r"[A-Z][A-Za-z]*\.?(?:-[a-z]+)?")  # "Speaker", "Sen.", "President-elect"
+_DATE_TIME_JOINS = (" at ", ", ", " ")
+
+
+def _widen(candidate: Candidate, entity: EntitySpan, focus: str | None) -> tuple[int, int]:
+    """The short answer's span: the entity with the focus noun after it ("85 targets"),
+    a person with the title before the name ("House Speaker Kevin McCarthy") and a date
+    with the time after it ("Sunday, Nov. 5 at 2 a.m."), all inside its sentence."""
+    text, offset = candidate.passage.text, candidate.passage.start
+    start, end = entity.start, _extend_to_focus(text, offset, entity.end, focus)
+    if entity.label == "PERSON":
+        start = _title_start(candidate, entity)
+    elif entity.label == "DATE" and end == entity.end:
+        for other in candidate.entities:
+            joint = text[entity.end - offset : other.start - offset]
+            if other.label == "TIME" and joint in _DATE_TIME_JOINS:
+                end = other.end
+    return start, end
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    return frozenset(english_stopwords())
+
+
+def _title_start(candidate: Candidate, entity: EntitySpan) -> int:
+    """Where the capitalised title words just before a person's name start: up to
+    `TITLE_WORDS` of them, none part of another entity, no stop word ("When Kim ...")."""
+    offset = candidate.passage.start
+    before = candidate.passage.text[candidate.start - offset : entity.start - offset]
+    taken = {(e.start, e.end) for e in candidate.entities}
+    start = entity.start
+    for _ in range(TITLE_WORDS):
+        head = before[: start - candidate.start]
+        word = head.rstrip(" ").rsplit(" ", 1)[-1]
+        if not head.endswith(" ") or not _TITLE_WORD.fullmatch(word):
+            break
+        word_start = candidate.start + len(head.rstrip(" ")) - len(word)
+        inside = any(a <= word_start < b for a, b in taken)
+        if inside or word.lower().rstrip(".") in _stop_words():
+            break
+        start = word_start
+    return start
+
+
+FOCUS_REACH_WORDS = 4  # how near a name its focus noun stands, either side
 
 
 def _beside_focus(text: str, offset: int, entity: EntitySpan, focus: str | None) -> bool:
     """The focus noun among the `FOCUS_REACH_WORDS` words before or after the entity."""
     if not focus:
         return False
+    stem = focus[: max(len(focus) - 1, 3)]
     start, end = entity.start - offset, entity.end - offset
     before = [w for w in map(bare_word, text[:start].lower().split()) if w][-FOCUS_REACH_WORDS:]
     after = [w for w in map(bare_word, text[end:].lower().split()) if w][:FOCUS_REACH_WORDS]
-    return any(_is_focus(word, focus) for word in (*before, *after))
+    return any(word.startswith(stem) for word in (*before, *after))
 
 
-def _follows(text: str, offset: int, end: int, focus: str | None) -> bool:
-    """The focus noun is the next word ('85 targets', '40,000 staff')."""
-    return _focus_end(text, offset, end, focus) > end
-
-
-def _focus_end(text: str, offset: int, end: int, focus: str | None) -> int:
-    """Where the focus noun right after `end` ends ('85' -> '85 targets'), else `end`."""
+def _extend_to_focus(text: str, offset: int, end: int, focus: str | None) -> int:
+    """'85' -> '85 targets' when the next word is the question's focus noun."""
     if not focus:
         return end
     rest = text[end - offset :]
     stripped = rest.lstrip(" ")
     word = stripped.split(" ", 1)[0].rstrip(".,;:")
-    if word and _is_focus(word.lower(), focus):
+    if word and word.lower().startswith(focus[: max(len(focus) - 1, 3)]):
         return end + (len(rest) - len(stripped)) + len(word)
     return end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 
@@ -17,7 +18,12 @@ from eval.fit_reader import (
     reliability,
     short_accuracy,
 )
-from rag.settings import AnswerabilityWeights, ShortAnswerWeights
+from eval.plots import reliability_plot
+from rag.settings import (
+    LearnedAnswerabilityWeights,
+    LearnedSentenceWeights,
+    LearnedShortAnswerWeights,
+)
 from tests.conftest import ROOT
 
 NO_CANDIDATES = np.zeros((0, len(SHORT_FEATURES)))
@@ -73,6 +79,13 @@ def test_the_confidence_learns_what_separates_right_answers_and_refuses_the_rest
 
 def test_the_shipped_weights_are_those_of_the_committed_fit() -> None:
     fit = json.loads((ROOT / "eval" / "results" / "reader-fit" / "fit.json").read_text())
-    assert AnswerabilityWeights().model_dump() == fit["answerability"]
-    assert ShortAnswerWeights().model_dump() == fit["short_answer"]
+    assert LearnedAnswerabilityWeights().model_dump() == fit["answerability"]
+    assert LearnedShortAnswerWeights().model_dump() == fit["short_answer"]
+    assert LearnedSentenceWeights().model_dump() == fit["sentence"]
     assert set(fit["sets"]) == {"squad", "news"}  # held-out training questions only
+
+
+def test_the_reliability_plot_is_written(tmp_path: Path) -> None:
+    bins = [{"bin": "0.0-0.1", "n": 4, "predicted": 0.05, "observed": 0.0}]
+    path = reliability_plot({"fitted": bins, "held out": bins}, tmp_path / "r.png")
+    assert path.read_bytes().startswith(b"\x89PNG")

@@ -4,6 +4,7 @@ question, with the gold sentence positive and the others negative."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from eval.reader_data import calibration_sets, in_calibration, training_pairs
@@ -11,7 +12,7 @@ from eval.reader_data import calibration_sets, in_calibration, training_pairs
 NAMES = [f"Q{chr(97 + i)}x" for i in range(30)]  # one winner's name a question
 
 
-def _write(path: Path, rows: list[dict[str, object]]) -> None:
+def _write(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 

@@ -34,7 +34,7 @@ from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTION = ROOT / "docs" / "llama_index_section.md"
+README = ROOT / "README.md"
 TARGETS = "How many targets did U.S. airstrikes hit on Feb. 2?"
 OFF_TOPIC = "What is the best banana bread recipe?"
 
@@ -234,6 +234,17 @@ def test_constructors_are_cheap_and_check_their_arguments(tmp_path: Path) -> Non
         NewsragQueryEngine(home=home, assistant=assistant)
 
 
+def readme_section(title: str) -> str:
+    """The README's `## title` section, up to the next `## ` heading."""
+    match = re.search(
+        rf"^## {re.escape(title)}\n.*?(?=^## |\Z)",
+        README.read_text(encoding="utf-8"),
+        flags=re.DOTALL | re.MULTILINE,
+    )
+    assert match, f"README.md has a '## {title}' section"
+    return match.group(0)
+
+
 def python_block(markdown: str) -> str:
     blocks = re.findall(r"```python\n(.*?)```", markdown, flags=re.DOTALL)
     assert len(blocks) == 1, "the section holds one python example"
@@ -246,8 +257,7 @@ def test_the_readme_section_example_runs(
 ) -> None:
     """The example as a reader copies it: default settings (the real model), an index
     built in tmp_path in place of `.rag`."""
-    section = SECTION.read_text(encoding="utf-8")
-    assert section.startswith("## Use from llama-index\n")
+    section = readme_section("Use from llama-index")
     code = python_block(section)
     assert len(code.strip().splitlines()) <= 10
     assert 'home=".rag"' in code

@@ -1,0 +1,278 @@
+"""The learned reader: which sentences it quotes, which short answer it picks, and when
+it refuses. Mechanics run with a scripted support model; the shipped model and fitted
+weights are used where the behaviour is the model's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import numpy as np
+import pytest
+
+from index.catalog import ChunkReading
+from index.keyword import Analyzer
+from index.nlp import EntitySpan
+from index.sentences import sentence_spans
+from rag import Passage
+from rag.answer.learned import LearnedAnswerer, learned_answer_features
+from rag.answer.question import QuestionAnalyzer
+from rag.settings import AnswerSettings, LearnedReaderSettings
+
+TEXT = (
+    "The council met on Monday. Bus fares rose twice last year. "
+    "This is why the riders of Elmsby boycotted the trams. The weather was mild."
+)
+ANALYZER = QuestionAnalyzer()
+
+
+def scripted(logits: dict[str, float]) -> Callable[[str, Sequence[str]], np.ndarray]:
+    """A support model that gives each sentence the logit of the first key it contains
+    (-5 for none)."""
+
+    def score(question: str, contexts: Sequence[str]) -> np.ndarray:
+        return np.array(
+            [next((v for k, v in logits.items() if k in c), -5.0) for c in contexts],
+            dtype=np.float32,
+        )
+
+    return score
+
+
+def learned(**knobs: float) -> AnswerSettings:
+    """Answer settings with the learned reader's `knobs` changed."""
+    return AnswerSettings(reader="learned", learned=LearnedReaderSettings(**knobs))
+
+
+def reader(
+    settings: AnswerSettings | None = None,
+    support: Callable[[str, Sequence[str]], np.ndarray] | None = None,
+) -> LearnedAnswerer:
+    return LearnedAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        ANALYZER,
+        readings=lambda ids: {},
+        embed_query=lambda text: np.zeros(8, dtype=np.float32),
+        settings=settings,
+        support=support,
+    )
+
+
+def passage(published: str = "2024-02-10") -> Passage:
+    return Passage("c", "a", "", published, "a.txt", TEXT, 0, len(TEXT), 1.0)
+
+
+def test_the_support_model_ranks_the_sentence_that_answers_first() -> None:
+    ranked = reader().rank_sentences("Why did the riders of Elmsby boycott the trams?", [passage()])
+    assert ranked[0].text == "This is why the riders of Elmsby boycotted the trams."
+    assert [c.z for c in ranked] == sorted((c.z for c in ranked), reverse=True)
+    supports = {c.text: c.features["support"] for c in ranked}
+    assert max(supports, key=supports.__getitem__) == ranked[0].text  # the model's pick
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_one_before() -> None:
+    answerer = reader(learned(min_confidence=0.0))
+    answer = answerer.answer("Why did the riders of Elmsby boycott the trams?", [passage()])
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[:2] == [
+        "Bus fares rose twice last year.",
+        "This is why the riders of Elmsby boycotted the trams.",
+    ]
+    for c in answer.citations:
+        assert TEXT[c.start : c.end] == c.quote
+
+
+def test_only_sentences_the_model_scores_as_support_are_quoted_after_the_best() -> None:
+    support = scripted({"council met": 4.0, "weather": 0.5, "Bus fares": -0.5})
+    answerer = reader(learned(min_confidence=0.0), support)
+    answer = answerer.answer("When did the council meet?", [passage()])
+    assert [c.quote for c in answer.citations] == [
+        "The council met on Monday.",
+        "The weather was mild.",  # p = 0.62 >= 0.5; the bus fares (p = 0.38) are not quoted
+    ]
+    strict = reader(learned(min_confidence=0.0, min_support=0.7), support)
+    assert len(strict.answer("When did the council meet?", [passage()]).citations) == 1
+
+
+def test_only_the_shortlist_nearest_the_question_is_scored() -> None:
+    seen: list[int] = []
+
+    def counting(question: str, contexts: Sequence[str]) -> np.ndarray:
+        seen.append(len(contexts))
+        return np.zeros(len(contexts), dtype=np.float32)
+
+    ranked = reader(learned(support_candidates=2), counting).rank_sentences(
+        "Why did the riders of Elmsby boycott the trams?", [passage()]
+    )
+    assert seen == [2] and len(ranked) == 2
+    assert "This is why the riders of Elmsby boycotted the trams." in [c.text for c in ranked]
+
+
+def test_the_confidence_falls_with_the_age_of_the_story_on_the_day_asked() -> None:
+    question = "Why did the riders of Elmsby boycott the trams?"
+    fresh = reader().read(question, [passage()], asked_on=date(2024, 2, 12))
+    old = reader().read(question, [passage()], asked_on=date(2026, 2, 12))
+    assert 0 < fresh.features["age"] < 0.25 < 0.9 < old.features["age"]
+    assert old.confidence < fresh.confidence
+
+
+def test_the_words_of_a_name_the_passage_lacks_count_against_it() -> None:
+    analysis = ANALYZER.analyze("Who won the Boston Marathon?")
+    ranked = reader().rank_sentences("Who won the Boston Marathon?", [passage()], (), analysis)
+    features = learned_answer_features(ranked, analysis, None, 1.0)
+    assert analysis.names and features["names"] == 0.0  # "the" is in TEXT, Boston is not
+
+
+def test_numbers_of_the_question_match_whole_numbers_only() -> None:
+    question = "How many targets did the strikes hit on February 5?"
+    analysis = ANALYZER.analyze(question)
+    text = "The strikes on Feb. 2 hit 85 targets in 2,500 square miles."
+    other = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    (best, *_) = reader().rank_sentences(question, [other], (), analysis)
+    assert analysis.numbers == ("5",) and best.features["numbers"] == 0.0
+    same = Passage("c", "a", "", "", "a.txt", text.replace("Feb. 2", "Feb. 5"), 0, len(text), 1.0)
+    (best, *_) = reader().rank_sentences(question, [same], (), analysis)
+    assert best.features["numbers"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the recipe for banana bread?", "Who won the Boston Marathon?"],
+)
+def test_a_question_the_passage_does_not_answer_is_refused(question: str) -> None:
+    answer = reader().answer(question, [passage()])
+    assert answer.abstained and not answer.citations
+    assert reader().read(question, [passage()]).confidence < LearnedReaderSettings().min_confidence
+
+
+def test_the_term_a_passage_lacks_is_weighed_by_its_share_of_the_question() -> None:
+    idf = {"boston": 3.0, "marathon": 1.0}
+    answerer = LearnedAnswerer(
+        Analyzer(),
+        lambda term: idf.get(term, 1.0),
+        ANALYZER,
+        readings=lambda ids: {},
+        embed_query=lambda text: np.zeros(8, dtype=np.float32),
+    )
+    text = "Mara Quint won the Elmsby Half Marathon on Sunday."
+    p = Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+    reading = answerer.read("Who won the Boston Marathon?", [p])
+    assert reading.features["missing"] > 0.5  # "boston": most of the question's weight
+    held = answerer.read("Who won the Elmsby Half Marathon?", [p])
+    assert held.features["missing"] == 0.0
+
+
+def reader_with(
+    text: str,
+    entities: tuple[EntitySpan, ...],
+    embed_texts: Callable[[Sequence[str]], np.ndarray] | None = None,
+    support: Callable[[str, Sequence[str]], np.ndarray] | None = None,
+) -> LearnedAnswerer:
+    """A reader whose one passage `text` has `entities` stored, as ingest would."""
+    spans = tuple(sentence_spans(text))
+    reading = ChunkReading(spans, entities, np.zeros((len(spans), 8), dtype=np.float32))
+    return LearnedAnswerer(
+        Analyzer(),
+        lambda term: 1.0,
+        ANALYZER,
+        readings=lambda ids: {"c": reading},
+        embed_query=lambda q: np.zeros(8, dtype=np.float32),
+        settings=learned(min_confidence=0.0),
+        embed_texts=embed_texts,
+        support=support,
+    )
+
+
+def find(text: str, entity: str, label: str) -> EntitySpan:
+    start = text.index(entity)
+    return EntitySpan(start, start + len(entity), label)
+
+
+def whole(text: str) -> Passage:
+    return Passage("c", "a", "", "", "a.txt", text, 0, len(text), 1.0)
+
+
+def test_the_short_answer_is_an_exact_span_of_a_quoted_sentence_that_holds_the_fact() -> None:
+    text = "The council opened the new bridge over the river on Monday. It reaches Elmsby."
+    entities = (find(text, "Monday", "DATE"), find(text, "Elmsby", "GPE"))
+    support = scripted({"bridge": 3.0, "reaches": 1.0})
+    answerer = reader_with(text, entities, support=support)
+    answer = answerer.answer("To which town does the new bridge lead?", [whole(text)])
+    best, _ = answerer.rank_sentences(answer.question, [whole(text)])
+    assert best.text.startswith("The council opened") and not best.answers  # no place in it
+    assert answer.short_answer is not None and answer.short_answer.text == "Elmsby"
+    assert text[answer.short_answer.start : answer.short_answer.end] == "Elmsby"
+    assert answer.text.startswith("Elmsby [2].")  # the second quoted sentence holds it
+
+
+def test_the_name_in_a_dateline_is_no_answer() -> None:
+    text = "(CNN) The Seattle Storm lost to the Aces on Tuesday in Sue Bird's final game."
+    cnn, storm = find(text, "CNN", "ORG"), find(text, "Seattle Storm", "ORG")
+    question = "Which team did Sue Bird play her final game for?"
+    answer = reader_with(text, (cnn, storm)).answer(question, [whole(text)])
+    assert answer.short_answer is not None and answer.short_answer.text == "Seattle Storm"
+    only_byline = reader_with(text, (cnn,)).answer(question, [whole(text)])
+    assert only_byline.short_answer is None
+
+
+@pytest.mark.parametrize(
+    ("question", "given"),
+    [
+        ("Who attacked the Americans?", "American"),  # given in the plural
+        ("Which comedy did the BBC revive?", "BBC"),
+        ("Which blog does Joel Wing write?", "Joel Wing"),
+    ],
+)
+def test_a_short_answer_never_repeats_a_name_the_question_gives(question: str, given: str) -> None:
+    text = f"{given} was named in the report that Dunholt published on Musings."
+    entities = (
+        find(text, given, "NORP" if given == "American" else "ORG"),
+        find(text, "Dunholt", "ORG"),
+        find(text, "Musings", "WORK_OF_ART"),
+    )
+    answer = reader_with(text, entities).answer(question, [whole(text)])
+    assert answer.short_answer is None or answer.short_answer.text != given
+
+
+def test_the_short_answer_prefers_the_labels_the_question_type_lists_first() -> None:
+    # "where" lists places before organisations: Geneva, not the WHO beside it.
+    text = "The summit was held in Geneva, the WHO said on Monday."
+    entities = (find(text, "Geneva", "GPE"), find(text, "WHO", "ORG"))
+    answer = reader_with(text, entities).answer("Where was the summit held?", [whole(text)])
+    assert answer.short_answer is not None and answer.short_answer.text == "Geneva"
+
+
+def test_a_thing_the_focus_noun_asks_for_may_be_a_noun_phrase() -> None:
+    text = "Cucumbers sold in 14 states were recalled over salmonella."
+    answerer = reader_with(text, (find(text, "14", "CARDINAL"),))
+    answer = answerer.answer("Which vegetable was recalled over salmonella?", [whole(text)])
+    assert ANALYZER.analyze(answer.question).answer_type is None  # no known type
+    assert answer.short_answer is not None
+    assert answer.short_answer.text in ("Cucumbers", "14 states")
+    assert text[answer.short_answer.start : answer.short_answer.end] == answer.short_answer.text
+    why = answerer.answer("Why were the cucumbers recalled?", [whole(text)])
+    assert why.short_answer is None  # no focus noun: sentences only
+
+
+def test_the_answer_features_say_whether_a_short_answer_was_found() -> None:
+    text = "The Elmsby Courier named Ada Lowe editor. The paper is sold in Dunholt."
+    entities = (find(text, "Ada Lowe", "PERSON"), find(text, "Dunholt", "GPE"))
+    person = reader_with(text, entities).read("Who did the paper name editor?", [whole(text)])
+    assert person.short is not None and person.short.short.text == "Ada Lowe"
+    assert person.features["short_missing"] == 0.0 and 0 < person.features["short_score"] < 1
+    paper = reader_with(text, entities).read("Which newspaper named an editor?", [whole(text)])
+    assert paper.short is None and paper.features["short_missing"] == 1.0  # no ORG stored
+    assert paper.features["short_score"] == 0.0
+
+
+def test_a_noun_phrase_headed_by_a_word_of_the_question_keeps_only_its_compounds() -> None:
+    text = "A listeria outbreak was linked to the most powerful rocket."
+    (spans,) = ANALYZER.noun_phrases([text], frozenset({"outbreak", "rocket"}))
+    assert [text[a:b] for a, b in spans] == ["listeria"]
+    (spans,) = ANALYZER.noun_phrases([text])
+    assert [text[a:b] for a, b in spans] == ["listeria outbreak", "most powerful rocket"]
+    broken = "The recalled meals were linked to a listeria outbreak\n\nReady-to-eat pasta was sold."
+    (spans,) = ANALYZER.noun_phrases([broken])
+    assert "listeria outbreak" in [broken[a:b] for a, b in spans]  # the parse runs on...
+    assert all("\n" not in broken[a:b] for a, b in spans)  # ...but a phrase ends at a line
