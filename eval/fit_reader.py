@@ -12,11 +12,12 @@ held-out training questions (never on `../shared/benchmarks/`).
    sentences of an answerable question whose candidates hold a gold answer is one
    example (`short_features`), labelled by whether its text holds a gold answer or is
    part of one.
-2. The confidence (`answer.learned.answerability`): every question is one example, the features
-   of the answer the reader gives (`answer_features`, the short answer scored by the
+2. The confidence (`answer.learned.answerability`): every question is one example,
+   the features of the answer the reader gives (`answer_features`, the short answer scored by the
    model of step 1) and whether it is right: a quoted sentence holds a gold answer
-   (never, for a question the corpus cannot answer). `min_confidence` 0.5 answers when
-   that is likelier than not.
+   (never, for a question the corpus cannot answer). `answer.learned.min_confidence`
+   is read off the report's table (the lowest threshold that refuses 85 % of the
+   held-out news questions the archive cannot answer).
 
 Both are scikit-learn logistic regressions in which each set counts equally. The report
 gives, per set and threshold, what `rag eval` will roughly measure (right, false

@@ -99,6 +99,9 @@ def _answer_settings(meta: dict[str, Any]) -> str:
     answer = meta.get("answer")
     if not answer:
         return ""
+    if answer.get("reader") == "learned":  # the learned reader has a threshold of its own
+        threshold = answer["learned"]["min_confidence"]
+        return f"answerer `{answer.get('mode')}` (learned reader) abstaining below {threshold}, "
     # min_coverage: the threshold's name in results.json files written before the reader.
     name = next((k for k in ("min_confidence", "min_coverage") if k in answer), "min_confidence")
     return f"answerer `{answer.get('mode')}` abstaining below {name}={answer.get(name)}, "
