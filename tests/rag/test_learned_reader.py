@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,10 +15,11 @@ from index.catalog import ChunkReading
 from index.keyword import Analyzer
 from index.nlp import EntitySpan
 from index.sentences import sentence_spans
-from rag import Passage
+from rag import Assistant, Passage, Settings
 from rag.answer.learned import LearnedAnswerer, learned_answer_features
 from rag.answer.question import QuestionAnalyzer
 from rag.settings import AnswerSettings, LearnedReaderSettings
+from tests.fakes import HashingEmbedder
 
 TEXT = (
     "The council met on Monday. Bus fares rose twice last year. "
@@ -276,3 +278,24 @@ def test_a_noun_phrase_headed_by_a_word_of_the_question_keeps_only_its_compounds
     (spans,) = ANALYZER.noun_phrases([broken])
     assert "listeria outbreak" in [broken[a:b] for a, b in spans]  # the parse runs on...
     assert all("\n" not in broken[a:b] for a, b in spans)  # ...but a phrase ends at a line
+
+
+@pytest.fixture
+def settings_learned(tmp_path: Path, corpus: Path) -> Assistant:
+    """An assistant over the seeds with `answer.reader = learned` (hashing embedder)."""
+    answer = AnswerSettings(reader="learned")
+    assistant = Assistant(
+        Settings(home=tmp_path / "home", answer=answer), embedder=HashingEmbedder()
+    )
+    assistant.ingest([corpus])
+    return assistant
+
+
+def test_the_assistant_answers_with_the_learned_reader_when_configured(
+    settings_learned: Assistant,
+) -> None:
+    assert isinstance(settings_learned.reader, LearnedAnswerer)
+    answer = settings_learned.ask("How many targets did U.S. airstrikes hit on Feb. 2?")
+    assert not answer.abstained and "85 targets" in answer.text
+    for c in answer.citations:
+        assert settings_learned.article(c.article_id).text[c.start : c.end] == c.quote
