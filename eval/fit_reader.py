@@ -120,6 +120,9 @@ def collect(fit_set: FitSet, settings: Settings) -> list[Judged]:
     return out
 
 
+Group = tuple[str, np.ndarray, np.ndarray]  # (set name, feature rows, labels) of a question
+
+
 @dataclass(frozen=True)
 class Ranked:
     """One answerable question's candidate sentences: features and which hold a gold answer."""
@@ -154,22 +157,36 @@ def fit_sentences(ranked: Sequence[Ranked], l2: float = 1e-2) -> np.ndarray:
     """The sentence score from questions with a sentence holding the answer: [bias,
     *weights]; a question's sentences weigh 1 / their count, sets equally."""
     rows = [r for r in ranked if r.labels.any() and not r.labels.all()]
-    per_set = _set_weights([r.set_name for r in rows])
-    x = np.vstack([r.features for r in rows])
-    y = np.concatenate([r.labels for r in rows])
-    weight = np.concatenate(
-        [np.full(len(r.labels), per_set[r.set_name] / len(r.labels)) for r in rows]
-    )
-    return _logistic(x, y, weight, l2)
+    return _fit_ranking([(r.set_name, r.features, r.labels) for r in rows], l2)
 
 
 def top1(ranked: Sequence[Ranked], theta: np.ndarray) -> dict[str, float]:
     """Per set: share of questions with a gold sentence whose top-scored one holds it."""
+    return _top1([(r.set_name, r.features, r.labels) for r in ranked], theta)
+
+
+def _fit_ranking(groups: Sequence[Group], l2: float) -> np.ndarray:
+    """Logistic regression over the rows of every group: a group's rows weigh 1 / their
+    count, each set the same in all. [bias, *weights]."""
+    per_set = _set_weights([name for name, _, _ in groups])
+    x = np.vstack([features for _, features, _ in groups])
+    y = np.concatenate([labels for _, _, labels in groups])
+    weight = np.concatenate(
+        [np.full(len(labels), per_set[name] / len(labels)) for name, _, labels in groups]
+    )
+    return _logistic(x, y, weight, l2)
+
+
+def _top1(groups: Sequence[Group], theta: np.ndarray) -> dict[str, float]:
+    """Per set: share of the groups holding a positive whose top-scored row is one."""
     out: dict[str, float] = {}
-    for name in dict.fromkeys(r.set_name for r in ranked):
-        rows = [r for r in ranked if r.set_name == name and r.labels.any()]
-        hits = [r.labels[int(np.argmax(r.features @ theta[1:]))] for r in rows]
-        out[name] = round(float(np.mean(hits)), 3) if hits else float("nan")
+    for set_name in dict.fromkeys(name for name, _, _ in groups):
+        hits = [
+            labels[int(np.argmax(features @ theta[1:]))]
+            for name, features, labels in groups
+            if name == set_name and labels.any()
+        ]
+        out[set_name] = round(float(np.mean(hits)), 3) if hits else float("nan")
     return out
 
 
@@ -193,26 +210,12 @@ def fit_short(judged: Sequence[Judged], l2: float = 1e-2) -> np.ndarray:
     """The short-answer picker from the questions with a gold candidate: [bias, *weights];
     candidates weigh 1 / their question's count, sets equally."""
     rows = [j for j in judged if j.candidate_labels.any() and len(j.candidate_labels) > 1]
-    per_set = _set_weights([j.set_name for j in rows])
-    x = np.vstack([j.candidates for j in rows])
-    y = np.concatenate([j.candidate_labels for j in rows])
-    weight = np.concatenate(
-        [
-            np.full(len(j.candidate_labels), per_set[j.set_name] / len(j.candidate_labels))
-            for j in rows
-        ]
-    )
-    return _logistic(x, y, weight, l2)
+    return _fit_ranking([(j.set_name, j.candidates, j.candidate_labels) for j in rows], l2)
 
 
 def short_accuracy(judged: Sequence[Judged], theta: np.ndarray) -> dict[str, float]:
     """Per set: share of questions with a gold candidate whose top candidate is gold."""
-    out: dict[str, float] = {}
-    for name in dict.fromkeys(j.set_name for j in judged):
-        rows = [j for j in judged if j.set_name == name and j.candidate_labels.any()]
-        hits = [j.candidate_labels[int(np.argmax(j.candidates @ theta[1:]))] for j in rows]
-        out[name] = round(float(np.mean(hits)), 3) if hits else float("nan")
-    return out
+    return _top1([(j.set_name, j.candidates, j.candidate_labels) for j in judged], theta)
 
 
 def with_short_score(judged: Sequence[Judged], theta: np.ndarray) -> np.ndarray:
