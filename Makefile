@@ -34,13 +34,13 @@ test: setup browser lint
 check: test
 
 # Retrain the reader from ../shared/training (never run by `make run` or `make test`):
-# the support cross-encoder (rag/models/support/, ~12 min on 2 cores), then the short-answer
-# and confidence weights fitted on the held-out slice's own indexes (~10 min), written to
-# eval/results/reader-fit/ (copy its weights into rag/settings.py; a test compares them).
+# the reader model (rag/models/support/: support logit and span head, ~20 min on 2 cores),
+# then the sentence-score and confidence weights fitted on the held-out slice's own
+# indexes (~15 min), written to eval/results/reader-fit/ (copy its weights into
+# rag/settings.py; a test compares them).
 TRAINING ?= ../shared/training
 FIT_WORK ?= /tmp/newsrag-reader-fit
 train-reader: setup
-	$(BIN)/pip install --quiet -e '.[train]'
 	$(BIN)/python -m eval.train_reader --data $(TRAINING) --out rag/models/support
 	$(MAKE) fit-reader
 

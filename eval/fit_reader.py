@@ -1,23 +1,23 @@
-"""Fit the learned reader's sentence score, short-answer picker and confidence on
-held-out training questions (never on `../shared/benchmarks/`).
+"""Fit the learned reader's sentence score and confidence on held-out training questions
+(never on `../shared/benchmarks/`).
 
     python -m eval.reader_data --out SETS          # the calibration question sets
     rag eval SETS/news/questions.jsonl --corpus SETS/news/corpus.jsonl ...  # their indexes
     python -m eval.fit_reader SETS/news/questions.jsonl:HOME ... --out REPORT.json
 
-0. The sentence score (`answer.learned.sentence`): every scored sentence of an answerable
-   question is one example (its features, the support model's logit among them),
-   labelled by whether it holds a gold answer.
-1. The short answer (`answer.learned.short_answer`): every candidate entity of the quoted
-   sentences of an answerable question whose candidates hold a gold answer is one
-   example (`short_features`), labelled by whether its text holds a gold answer or is
-   part of one.
+1. The sentence score (`answer.learned.sentence`): every scored sentence of an answerable
+   question is one example (its features, the reader model's support logit and span
+   margin among them), labelled by whether it holds a gold answer.
 2. The confidence (`answer.learned.answerability`): every question is one example,
-   the features of the answer the reader gives (`answer_features`, the short answer scored by the
-   model of step 1) and whether it is right: a quoted sentence holds a gold answer
+   the features of the answer the reader gives (`learned_answer_features`, its short
+   answer's span margin among them) and whether it is right: a quoted sentence holds a gold answer
    (never, for a question the corpus cannot answer). `answer.learned.min_confidence`
    is read off the report's table (the lowest threshold that refuses 85 % of the
    held-out news questions the archive cannot answer).
+
+The report also gives, per span score, the share of the answerable questions whose best
+quoted span would be shown as the short answer and be right (`short_outcomes`: what
+`answer.learned.min_span_score` trades).
 
 Both are scikit-learn logistic regressions in which each set counts equally. The report
 gives, per set and threshold, what `rag eval` will roughly measure (right, false
@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.metrics import contains_any, normalize
+from eval.metrics import contains_any
 from eval.questions import Question, load_questions
 from rag import Assistant, Settings, Turn
 from rag.answer.learned import LearnedAnswerer
@@ -47,26 +47,25 @@ from rag.settings import (
     LearnedAnswerabilityWeights,
     LearnedReaderSettings,
     LearnedSentenceWeights,
-    LearnedShortAnswerWeights,
 )
 
 SENTENCE_FEATURES = tuple(f for f in LearnedSentenceWeights.model_fields if f != "bias")
 ANSWER_FEATURES = tuple(f for f in LearnedAnswerabilityWeights.model_fields if f != "bias")
-SHORT_FEATURES = tuple(f for f in LearnedShortAnswerWeights.model_fields if f != "bias")
-THRESHOLDS = (0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+SPAN_THRESHOLDS = (-10.0, 0.0, 2.0, 4.0, 5.0, 6.0)
 
 
 @dataclass(frozen=True)
 class Judged:
     """One question's answer: its features (None: nothing to quote), whether it is right,
-    and its short-answer candidates (features, whether each holds a gold answer)."""
+    and the best span of its quotes: its score and whether it holds a gold answer."""
 
     set_name: str
     answerable: bool
     features: dict[str, float] | None
     right: bool
-    candidates: np.ndarray  # rows of SHORT_FEATURES
-    candidate_labels: np.ndarray
+    span_score: float | None = None
+    span_right: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,16 +86,8 @@ def _history(question: Question) -> list[Turn]:
     return [Turn(t["role"], t["content"]) for t in question.history]
 
 
-def _is_gold(text: str, answers: Sequence[str]) -> bool:
-    """The candidate holds a gold answer, or is a part of one ("Biden" of "Joe Biden")."""
-    norm = normalize(text)
-    return contains_any(text, answers) or (
-        len(norm) > 2 and any(norm in normalize(a).split() or norm == normalize(a) for a in answers)
-    )
-
-
 def collect(fit_set: FitSet, settings: Settings) -> list[Judged]:
-    """The reader's answer to each question, its features and its short candidates."""
+    """The reader's answer to each question and its features."""
     assistant = Assistant(settings.model_copy(update={"home": fit_set.home}))
     reader = _reader(assistant)
     out = []
@@ -105,18 +96,17 @@ def collect(fit_set: FitSet, settings: Settings) -> list[Judged]:
         passages = assistant.search(q.question, until=q.date, history=history)
         asked_on = date.fromisoformat(q.date) if q.date else None
         reading = reader.read(q.question, passages, history, asked_on=asked_on)
-        empty = np.zeros((0, len(SHORT_FEATURES)))
         if not reading.chosen:
-            out.append(Judged(fit_set.name, q.answerable, None, False, empty, np.zeros(0)))
+            out.append(Judged(fit_set.name, q.answerable, None, False))
             continue
         quoted = " ".join(c.text for c in reading.chosen)
         right = q.answerable and contains_any(quoted, list(q.answers))
-        pairs, labels = reader.short_candidates(q.question, reading)
-        rows = np.array([[f[n] for n in SHORT_FEATURES] for f in pairs]).reshape(
-            -1, len(SHORT_FEATURES)
-        )
-        gold = np.array([q.answerable and _is_gold(t, q.answers) for t in labels], dtype=float)
-        out.append(Judged(fit_set.name, q.answerable, reading.features, right, rows, gold))
+        spans = [
+            (c.span.score, c.text[c.span.start : c.span.end]) for c in reading.chosen if c.span
+        ]
+        score, text = max(spans) if spans else (None, "")
+        span_right = q.answerable and bool(text) and contains_any(text, list(q.answers))
+        out.append(Judged(fit_set.name, q.answerable, reading.features, right, score, span_right))
     return out
 
 
@@ -206,44 +196,42 @@ def _logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float) -> np
     return np.r_[model.intercept_, model.coef_[0]]
 
 
-def fit_short(judged: Sequence[Judged], l2: float = 1e-2) -> np.ndarray:
-    """The short-answer picker from the questions with a gold candidate: [bias, *weights];
-    candidates weigh 1 / their question's count, sets equally."""
-    rows = [j for j in judged if j.candidate_labels.any() and len(j.candidate_labels) > 1]
-    return _fit_ranking([(j.set_name, j.candidates, j.candidate_labels) for j in rows], l2)
-
-
-def short_accuracy(judged: Sequence[Judged], theta: np.ndarray) -> dict[str, float]:
-    """Per set: share of questions with a gold candidate whose top candidate is gold."""
-    return _top1([(j.set_name, j.candidates, j.candidate_labels) for j in judged], theta)
-
-
-def with_short_score(judged: Sequence[Judged], theta: np.ndarray) -> np.ndarray:
-    """The answer features of each answered question, its short answer scored by `theta`."""
-    rows = []
-    for j in judged:
-        assert j.features is not None
-        scores = j.candidates @ theta[1:] + theta[0]
-        features = dict(j.features)
-        features["short_score"] = float(1 / (1 + np.exp(-scores.max()))) if len(scores) else 0.0
-        rows.append([features[f] for f in ANSWER_FEATURES])
+def answer_rows(judged: Sequence[Judged]) -> np.ndarray:
+    """The answer features of each answered question, as rows of ANSWER_FEATURES."""
+    rows = [[j.features[f] for f in ANSWER_FEATURES] for j in judged if j.features is not None]
     return np.array(rows, dtype=float).reshape(-1, len(ANSWER_FEATURES))
 
 
-def fit_confidence(judged: Sequence[Judged], short: np.ndarray, l2: float = 1e-2) -> np.ndarray:
+def fit_confidence(judged: Sequence[Judged], l2: float = 1e-2) -> np.ndarray:
     rows = [j for j in judged if j.features is not None]
     per_set = _set_weights([j.set_name for j in rows])
-    x = with_short_score(rows, short)
     y = np.array([j.right for j in rows], dtype=float)
     weight = np.array([per_set[j.set_name] for j in rows])
-    return _logistic(x, y, weight, l2)
+    return _logistic(answer_rows(rows), y, weight, l2)
 
 
-def confidences(judged: Sequence[Judged], short: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    answered = [j for j in judged if j.features is not None]
-    z = with_short_score(answered, short) @ theta[1:] + theta[0]
+def confidences(judged: Sequence[Judged], theta: np.ndarray) -> np.ndarray:
+    z = answer_rows(judged) @ theta[1:] + theta[0]
     values = iter(1 / (1 + np.exp(-z)))
     return np.array([next(values) if j.features is not None else 0.0 for j in judged])
+
+
+def short_outcomes(judged: Sequence[Judged], threshold: float) -> dict[str, dict[str, float]]:
+    """Per set, over the answerable questions with a quoted span: the share whose best
+    span holds a gold answer, and with `threshold`, the share shown and right among them."""
+    table = {}
+    for name in dict.fromkeys(j.set_name for j in judged):
+        rows = [
+            j for j in judged if j.set_name == name and j.answerable and j.span_score is not None
+        ]
+        shown = [j for j in rows if j.span_score is not None and j.span_score >= threshold]
+        table[name] = {
+            "right_always": _share(sum(j.span_right for j in rows), rows),
+            "shown": _share(len(shown), rows),
+            "right_when_shown": _share(sum(j.span_right for j in shown), shown),
+            "right_shown_of_all": _share(sum(j.span_right for j in shown), rows),
+        }
+    return table
 
 
 def outcomes(judged: Sequence[Judged], conf: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
@@ -322,26 +310,20 @@ def main(argv: list[str] | None = None) -> int:
     weights = LearnedSentenceWeights(**_named(SENTENCE_FEATURES, sentence))
     settings = _learned_settings(LearnedReaderSettings(sentence=weights))
     judged = [j for s in fit_sets for j in collect(s, settings)]
-    short = fit_short(judged)
-    theta = fit_confidence(judged, short)
-    conf = confidences(judged, short, theta)
-    held = {s.name: (fit_short([j for j in judged if j.set_name != s.name])) for s in fit_sets}
+    theta = fit_confidence(judged)
+    conf = confidences(judged, theta)
     held_conf = np.zeros(len(judged))
     for s in fit_sets:
-        others = [j for j in judged if j.set_name != s.name]
-        theta_s = fit_confidence(others, held[s.name])
+        theta_s = fit_confidence([j for j in judged if j.set_name != s.name])
         mask = np.array([j.set_name == s.name for j in judged])
-        held_conf[mask] = confidences(
-            [j for j in judged if j.set_name == s.name], held[s.name], theta_s
-        )
+        held_conf[mask] = confidences([j for j in judged if j.set_name == s.name], theta_s)
     report: dict[str, Any] = {
         "sets": {s.name: len(s.questions) for s in fit_sets},
         "sentence": _named(SENTENCE_FEATURES, sentence),
         "sentence_top1": top1(ranked, sentence),
         "support_only_top1": top1(ranked, support_only),
-        "short_answer": _named(SHORT_FEATURES, short),
-        "short_top1": short_accuracy(judged, short),
         "answerability": _named(ANSWER_FEATURES, theta),
+        "short_outcomes": {str(t): short_outcomes(judged, t) for t in SPAN_THRESHOLDS},
         "outcomes": outcomes(judged, conf),
         "held_out_outcomes": outcomes(judged, held_conf),
         "reliability": reliability(judged, conf),

@@ -45,13 +45,29 @@ _STOP = frozenset(
 
 @dataclass(frozen=True)
 class Pair:
-    """One cross-encoder example and the question it came from."""
+    """One reader example and the question it came from. A positive's `answer` is the
+    character span of its first gold answer in `context`, after the title (the span
+    head's target); None for negatives and when no gold string is stated verbatim."""
 
     question_id: str
     question: str
     context: str
     label: float
     source: str  # "squad" or "news"
+    answer: tuple[int, int] | None = None
+
+
+def answer_span(title: str, context: str, answers: Sequence[str]) -> tuple[int, int] | None:
+    """Where the first of `answers` (whitespace folded, any case) first occurs in the
+    sentence part of `context_text(title, ...)`."""
+    body = len(title.strip()) + 2 if title.strip() else 0
+    lowered = context.lower()
+    for answer in answers:
+        folded = " ".join(answer.split()).lower()
+        at = lowered.find(folded, body) if folded else -1
+        if at >= 0:
+            return at, at + len(folded)
+    return None
 
 
 def in_calibration(question_id: str, share: float) -> bool:
@@ -87,7 +103,9 @@ def squad_pairs(folder: Path, negatives: int, rng: random.Random) -> Iterator[Pa
         starts = q.get("answer_starts") or []
         holding = [s for s in sentences if any(s[0] <= a < s[1] for a in starts)]
         for _, _, text in holding[:1]:
-            yield Pair(q["id"], q["question"], context_text(title, text), 1.0, "squad")
+            context = context_text(title, text)
+            span = answer_span(title, context, q["answers"][:1])
+            yield Pair(q["id"], q["question"], context, 1.0, "squad", span)
         others = [text for s in sentences if s not in holding for text in [s[2]]]
         ranked = _by_overlap(q["question"], others)
         hard = ranked[: negatives - 1] if holding else ranked[:negatives]
@@ -108,7 +126,9 @@ def news_pairs(folder: Path, negatives: int, rng: random.Random) -> Iterator[Pai
         for _, _, text in evidence:
             label = 1.0 if contains_any(text, answers) else 0.0
             if label or len(evidence) > 1:
-                yield Pair(q["id"], q["question"], context_text("", text), label, "news")
+                context = context_text("", text)
+                span = answer_span("", context, answers) if label else None
+                yield Pair(q["id"], q["question"], context, label, "news", span)
         hard: list[tuple[str, str]] = []
         for article_id in [*q.get("retrieved", []), *q.get("answer_bearing", [])]:
             article = articles.get(article_id)
@@ -156,7 +176,8 @@ def calibration_sets(
       into a paragraph break of one of their retrieved articles, or of the latest article
       published by the quiz's day, under that article's title and date, beside the
       retrieved articles themselves; only those
-      whose evidence states a gold answer string are asked), half not
+      whose evidence states a gold answer string are asked; half of all are asked
+      without a date), half not
       (nothing of their story is in the corpus: `answers: []`, as in
       realtimeqa-dev-unanswerable), over `distractors` articles of other questions.
 
@@ -231,7 +252,16 @@ def _spliced(text: str, evidence: str) -> str:
 
 
 def _news_row(q: dict[str, Any], answers: Sequence[str]) -> dict[str, Any]:
-    return {"id": q["id"], "question": q["question"], "answers": list(answers), "date": q["date"]}
+    """A news question in `rag eval`'s format. Half of them (by id) are asked without the
+    quiz's date, as a user mostly asks: the confidence must not learn that a dated
+    question is news and an undated one is not."""
+    undated = in_calibration(f"{q['id']}/undated", 0.5)
+    return {
+        "id": q["id"],
+        "question": q["question"],
+        "answers": list(answers),
+        "date": None if undated else q["date"],
+    }
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:

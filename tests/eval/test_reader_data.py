@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from eval.reader_data import calibration_sets, in_calibration, training_pairs
+from eval.reader_data import answer_span, calibration_sets, in_calibration, training_pairs
 
 NAMES = [f"Q{chr(97 + i)}x" for i in range(30)]  # one winner's name a question
 
@@ -87,6 +87,15 @@ def test_pairs_label_the_gold_sentence_and_keep_calibration_questions_out(tmp_pa
     assert {p.context for p in news if p.label} == {
         f"Mara {name} won the vote in Dunholt." for name in NAMES
     }
+    for p in fit + held:  # the span head's target: the gold answer, after the title
+        if p.label:
+            assert p.answer is not None
+            assert p.context[p.answer[0] : p.answer[1]] in (
+                "Ada Lowe",
+                *[f"Mara {n}" for n in NAMES],
+            )
+        else:
+            assert p.answer is None
     hard = [p.context for p in news if not p.label and "Bram Hale" in p.context]
     assert hard  # a sentence holding a wrong choice is a negative
     for p in news:
@@ -110,3 +119,42 @@ def test_calibration_sets_hold_answerable_and_unanswerable_news(tmp_path: Path) 
             assert all(name not in a["text"] for a in corpus)
     assert (squad / "corpus.jsonl").is_file()
     assert all(in_calibration(r["id"], 0.5) for r in rows)
+    dated = {r["id"] for r in rows if r["date"]}
+    assert dated and len(dated) < len(rows)  # some asked without a date, as users ask
+    assert all(r["date"] == "2024-01-12" for r in rows if r["date"])
+
+
+def test_the_answer_span_is_found_in_the_sentence_not_the_title() -> None:
+    context = "Ada Lowe: Ada Lowe edits  the Courier."
+    assert answer_span("Ada Lowe", context, ["ada lowe"]) == (10, 18)
+    assert answer_span("", "The Courier is sold in Elmsby.", ["Dunholt", "Elmsby"]) == (23, 29)
+    assert answer_span("", "The Courier is sold in Elmsby.", ["Dunholt"]) is None
+
+
+def test_the_span_head_targets_the_answers_word_pieces_and_skips_negatives() -> None:
+    from transformers import AutoTokenizer
+
+    from eval.reader_data import Pair
+    from eval.train_reader import encode
+    from index.embedding import DEFAULT_MODEL, resolve_model
+
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model(DEFAULT_MODEL))
+    context = "Courier: Ada Lowe edits the Courier."
+    pairs = [
+        Pair(
+            "q",
+            "Who edits it?",
+            context,
+            1.0,
+            "squad",
+            answer_span("Courier", context, ["Ada Lowe"]),
+        ),
+        Pair("q", "Who edits it?", "Courier: It costs a pound.", 0.0, "squad"),
+        Pair("q", "Who edits it?", context, 1.0, "news", None),  # not stated verbatim
+    ]
+    batch = encode(pairs, tokenizer, 64)
+    ids = batch["input_ids"][0].tolist()
+    start, end = int(batch["starts"][0]), int(batch["ends"][0])
+    assert tokenizer.decode(ids[start : end + 1]) == "ada lowe"
+    assert batch["starts"][1:].tolist() == [-100, -100]  # no span to learn from these
+    assert batch["ends"][1:].tolist() == [-100, -100]
