@@ -1,8 +1,9 @@
 """Read article files (.txt, .md, .jsonl) into `Article` values, reporting what was skipped.
 
 A `.txt`/`.md` article starts with a line `date YYYY-MM-DD` (possibly indented); a
-Markdown article may carry a `# Title` line. A `.jsonl` file holds one article per
-line with `id`, `title`, `date`, `text` and optional `url`, `source`.
+Markdown article may carry a `# Title` line: it becomes the title, not text. A `.jsonl`
+file holds one article per line with `id`, `title`, `date`, `text` and optional `url`,
+`source`.
 """
 
 from __future__ import annotations
@@ -142,8 +143,13 @@ def _parse_plain(path: Path, text: str, result: LoadResult) -> Article | None:
         return None
     title = ""
     if path.suffix.lower() == ".md":
-        title_match = _MD_TITLE.match(body.splitlines()[0])
-        title = title_match.group(1) if title_match else ""
+        first_line, _, rest = body.partition("\n")
+        title_match = _MD_TITLE.match(first_line)
+        if title_match:  # the heading is the title, not a sentence of the text to quote
+            title, body = title_match.group(1), rest.strip()
+        if not body:
+            result.skipped.append(Skipped(str(path), "article has no text after its # title"))
+            return None
     return Article(id=file_article_id(path), title=title, date=date, text=body, source=str(path))
 
 

@@ -24,10 +24,21 @@ def test_txt_with_indented_date_line_keeps_date_and_body(tmp_path: Path) -> None
     assert not result.warnings
 
 
-def test_markdown_title_is_kept(tmp_path: Path) -> None:
+def test_markdown_title_is_kept_as_the_title_and_not_quoted_as_text(tmp_path: Path) -> None:
     path = write(tmp_path / "b.md", "date 2023-01-05\n# Storm hits coast\n\nWinds rose.\n")
     (article,) = load_articles([path]).articles
     assert article.title == "Storm hits coast"
+    assert article.text == "Winds rose."  # no "# Storm hits coast" sentence to cite
+    plain = write(tmp_path / "c.md", "date 2023-01-05\nNo heading here.\n\n## Later part\n")
+    (article,) = load_articles([plain]).articles
+    assert article.title == "" and article.text == "No heading here.\n\n## Later part"
+
+
+def test_a_markdown_article_that_is_only_a_title_is_skipped_and_reported(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.md", "date 2023-01-05\n# Only a title\n\n")
+    result = load_articles([path])
+    assert not result.articles
+    assert [s.reason for s in result.skipped] == ["article has no text after its # title"]
 
 
 def test_missing_or_malformed_date_is_ingested_without_date_and_reported(tmp_path: Path) -> None:
