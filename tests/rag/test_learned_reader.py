@@ -294,3 +294,6 @@ def test_the_assistant_answers_with_the_learned_reader_when_configured(
     assert not answer.abstained and "85 targets" in answer.text
     for c in answer.citations:
         assert settings_learned.article(c.article_id).text[c.start : c.end] == c.quote
+    short = answer.short_answer
+    assert short is not None  # the span head's, an exact span of the article
+    assert settings_learned.article(short.article_id).text[short.start : short.end] == short.text
