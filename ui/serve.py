@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
 from rag import Assistant, RagError, Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
 
 
 def serve(
@@ -43,5 +48,17 @@ def serve(
     port = port or settings.server.port
     counts = f"{plural(status.articles, 'article')}, {plural(status.chunks, 'chunk')}"
     print(f"{counts}; chat at http://{host}:{port}/")
-    uvicorn.run(create_app(assistant, settings), host=host, port=port, log_level="warning")
+    uvicorn.Server(server_config(create_app(assistant, settings), host, port)).run()
     return 0
+
+
+def server_config(app: ASGIApp, host: str, port: int, **options: Any) -> uvicorn.Config:
+    """How `rag serve` (and the tests' servers) run `app`: uvicorn, its own 400s in the
+    API's JSON error shape (`ui.protocol`)."""
+    import uvicorn
+
+    from ui.protocol import JsonErrorH11
+
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="warning", http=JsonErrorH11, **options
+    )

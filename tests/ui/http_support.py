@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from rag import Assistant, Settings
 from ui.http_api import build_api_router
+from ui.serve import server_config
 
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
 
@@ -40,7 +41,7 @@ def loopback_servers() -> Iterator[Serve]:
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(app: FastAPI) -> LiveServer:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        config = server_config(app, "127.0.0.1", 0)
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -12,6 +12,7 @@ import uvicorn
 from rag import Assistant
 from tests.processes import free_port
 from ui.app import create_app
+from ui.serve import server_config
 
 
 @contextmanager
@@ -21,9 +22,7 @@ def running_app(assistant: Assistant, timeout_s: float = 30.0) -> Iterator[str]:
     app = create_app(assistant, assistant.settings)
     # Open streams (the page's event stream, gradio_client's heartbeat) would hold up a
     # graceful shutdown; a second is plenty for a test server.
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-    )
+    config = server_config(app, "127.0.0.1", port, timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.ui.http_support import LiveServer
 
 
 @pytest.mark.parametrize(
@@ -83,3 +88,30 @@ def test_every_switch_of_every_endpoint_takes_only_true_or_false(client: TestCli
             response = client.post(path, json={name: value})
             assert response.status_code == 422, (path, name, value)
             assert f"{name}: Input should be a valid boolean" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /v1/ask HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"GET /v1/status HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+    ],
+)
+def test_a_request_uvicorn_cannot_parse_gets_the_json_error_shape(
+    live: LiveServer, head: bytes
+) -> None:
+    """uvicorn answers these itself, before the app; it answered in plain text."""
+    host, port = urlsplit(live.url).hostname, urlsplit(live.url).port
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(head)
+        raw = b""
+        while chunk := conn.recv(65536):
+            raw += chunk
+    status_line, _, rest = raw.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status_line.startswith(b"HTTP/1.1 400"), raw
+    assert b"content-type: application/json" in headers.lower()
+    error = json.loads(body)["error"]
+    assert error["type"] == "invalid_request_error"
+    assert error["message"].startswith("the request is not valid HTTP: ")
