@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eval.generic_questions import generic_questions
 from eval.metrics import contains_any, normalize
 from index.sentences import sentence_spans
 from rag.answer.support import context_text
@@ -150,23 +151,47 @@ def news_pairs(folder: Path, negatives: int, rng: random.Random) -> Iterator[Pai
                 yield Pair(q["id"], q["question"], context_text("", sentence), 0.0, "news")
 
 
+def generic_pairs(
+    folder: Path, negatives: int, limit: int, calibration_share: float, seed: int
+) -> Iterator[Pair]:
+    """Support pairs (no answer span) of generic questions ("Who is NAME?", "What
+    happened on DATE?", `eval.generic_questions`) about the news articles outside the
+    calibration slice (those inside it are asked in the calibration set)."""
+    articles = [
+        a
+        for a in read_jsonl(folder / "corpus.jsonl")
+        if not in_calibration(a["id"], calibration_share)
+    ]
+    for q in generic_questions(articles, limit, negatives, seed):
+        # The support head learns them, not the span head: taught "Who is" -> a
+        # description, it answered "Who won...?" with one (realtimeqa-dev short
+        # containment 0.325 -> 0.250, eval/results/README.md).
+        yield Pair(q.question_id, q.question, context_text(q.title, q.positive), 1.0, "generic")
+        for text in q.negatives:
+            yield Pair(q.question_id, q.question, context_text(q.title, text), 0.0, "generic")
+
+
 def training_pairs(
-    training: Path, *, negatives: int, calibration_share: float, seed: int
+    training: Path, *, negatives: int, calibration_share: float, seed: int, generic: int = 0
 ) -> tuple[list[Pair], list[Pair]]:
-    """(fit, calibration) pairs from both training sets, split by question."""
+    """(fit, calibration) pairs from both training sets, split by question, and up to
+    `generic` generic questions' pairs (all fitted on)."""
     rng = random.Random(seed)
     pairs = [
         *squad_pairs(training / "squad2-train-partial", negatives, rng),
         *news_pairs(training / "realtimeqa-train", negatives, rng),
     ]
-    fit = [p for p in pairs if not in_calibration(p.question_id, calibration_share)]
+    extra = list(
+        generic_pairs(training / "realtimeqa-train", negatives, generic, calibration_share, seed)
+    )
+    fit = [p for p in pairs if not in_calibration(p.question_id, calibration_share)] + extra
     held = [p for p in pairs if in_calibration(p.question_id, calibration_share)]
     rng.shuffle(fit)
     return fit, held
 
 
 def calibration_sets(
-    training: Path, out: Path, *, share: float, distractors: int, seed: int
+    training: Path, out: Path, *, share: float, distractors: int, seed: int, generic: int = 0
 ) -> list[Path]:
     """Question sets and corpora, in `rag eval`'s format, from the held-out slice, to fit
     the answer's confidence and the short-answer picker on (`eval.fit_reader`):
@@ -179,7 +204,10 @@ def calibration_sets(
       whose evidence states a gold answer string are asked; half of all are asked
       without a date), half not
       (nothing of their story is in the corpus: `answers: []`, as in
-      realtimeqa-dev-unanswerable), over `distractors` articles of other questions.
+      realtimeqa-dev-unanswerable), over `distractors` articles of other questions;
+      and up to `generic` generic questions (`eval.generic_questions`, undated) about
+      the corpus's articles in the calibration slice, right when a quote holds the
+      appositive or the date.
 
     Returns the two folders, each holding `questions.jsonl` and `corpus.jsonl`."""
     rng = random.Random(seed)
@@ -233,6 +261,15 @@ def calibration_sets(
     for q in unanswerable:  # a gold string somewhere in the corpus: the label is unsure
         if not any(normalize(g) and normalize(g) in t for g in q["answers"] for t in texts):
             rows.append(_news_row(q, []))
+    rows += [
+        {"id": q.question_id, "question": q.question, "answers": [q.gold], "date": None}
+        for q in generic_questions(
+            [a for a in corpus.values() if in_calibration(a["id"], share) and a["id"] in articles],
+            generic,
+            1,
+            seed,
+        )
+    ]
     _write_jsonl(news_dir / "questions.jsonl", [r for r in rows if r["question"].strip()])
     _write_jsonl(
         news_dir / "corpus.jsonl",
@@ -278,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--calibration-share", type=float, default=0.15)
     parser.add_argument("--distractors", type=int, default=600)
+    parser.add_argument("--generic", type=int, default=0, help="Generic questions asked.")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     for folder in calibration_sets(
@@ -286,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         share=args.calibration_share,
         distractors=args.distractors,
         seed=args.seed,
+        generic=args.generic,
     ):
         print(folder)
     return 0

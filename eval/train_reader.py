@@ -50,6 +50,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=Path("../shared/training"))
     parser.add_argument("--out", type=Path, default=Path("rag/models/support"))
     parser.add_argument("--max-pairs", type=int, default=14000, help="Pairs fitted on.")
+    parser.add_argument(
+        "--generic", type=int, default=0, help="Generic questions made from news articles."
+    )
     parser.add_argument("--negatives", type=int, default=3, help="Negatives per question.")
     parser.add_argument("--max-length", type=int, default=96, help="Word pieces per pair.")
     parser.add_argument("--batch-size", type=int, default=32)
@@ -360,10 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         negatives=args.negatives,
         calibration_share=args.calibration_share,
         seed=args.seed,
+        generic=args.generic,
     )
     # News first: it is what the reader answers; SQuAD fills the rest of the budget.
-    news = [p for p in fit if p.source == "news"][: args.max_pairs]
-    squad = [p for p in fit if p.source != "news"][: args.max_pairs - len(news)]
+    news = [p for p in fit if p.source != "squad"][: args.max_pairs]
+    squad = [p for p in fit if p.source == "squad"][: args.max_pairs - len(news)]
     fit = random.Random(args.seed).sample(news + squad, len(news) + len(squad))
     logger.info("%d pairs to fit, %d held out", len(fit), len(calibration))
     args.out.mkdir(parents=True, exist_ok=True)

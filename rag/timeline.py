@@ -131,7 +131,10 @@ def build_timeline(
     passages = assistant.search(
         topic, top_k=settings.candidates, since=since, until=until, time_window=False
     )
-    ranked = assistant.reader.rank_sentences(topic, passages)
+    # Twice the sentences a full timeline quotes: most articles give fewer than allowed.
+    ranked = assistant.reader.rank_sentences(
+        topic, passages, shortlist=2 * cap * settings.sentences
+    )
     chosen: dict[str, list[Candidate]] = {}
     for c in ranked:  # best first
         if c.features.get("lexical", 0.0) < settings.min_coverage:

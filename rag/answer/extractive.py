@@ -252,8 +252,11 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         history: Sequence[Turn] = (),
         analysis: QuestionAnalysis | None = None,
+        *,
+        shortlist: int | None = None,
     ) -> list[Candidate]:
-        """Every distinct sentence of the passages with its score, best first."""
+        """Every distinct sentence of the passages with its score, best first (all of
+        them: scoring is cheap here, `shortlist` is for readers for which it is not)."""
         analysis = analysis or self._questions.analyze(question)
         question_terms = self._analyzer.terms(question)
         weights = self._weights(question_terms, history)

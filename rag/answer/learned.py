@@ -24,7 +24,6 @@ others (eval/results/README.md), so it is not the default.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import NamedTuple
@@ -39,7 +38,6 @@ from rag.answer.extractive import (
     Readings,
     _age,
     _constraints,
-    _fits,
     _name_words,
     _points_back,
     _share_in,
@@ -51,7 +49,6 @@ from rag.settings import AnswerSettings
 from rag.types import Passage, ShortAnswer, Turn
 
 MAX_SCORE = 10.0  # span scores and support logits are clipped to ±this
-_WORD = re.compile(r"\w+")
 # (question, [(title, sentence)], keep) -> one reading per sentence
 ReadSentences = Callable[[str, Sequence[tuple[str, str]], Callable[[str], bool]], list[Reading]]
 
@@ -164,7 +161,7 @@ class LearnedAnswerer(ExtractiveAnswerer):
         readings = self._support(
             question,
             [(passages[s.rank].title, s.text) for s, _ in rows],
-            lambda text: not _repeats_question(text, question),
+            lambda text: not self._repeats_question(text, question_terms),
         )
         w = self._learned.sentence
         candidates = []
@@ -180,13 +177,20 @@ class LearnedAnswerer(ExtractiveAnswerer):
                     s.text,
                     features,
                     z,
-                    tuple(e for e in s.entities if _fits(e, s.text, s.start, analysis)),
+                    (),  # the rules reader's typed entities: the span head reads instead
                     tuple(s.entities),
                     span,
                 )
             )
         candidates.sort(key=lambda c: c.z, reverse=True)
         return candidates
+
+    def _repeats_question(self, text: str, question_terms: Sequence[str]) -> bool:
+        """Every term of `text` is one of the question's ("a Kataib Hezbollah commander"
+        for "What is the name of the Kataib Hezbollah commander?"): the question gave it,
+        so it cannot be the answer."""
+        terms = self._analyzer.terms(text)
+        return bool(terms) and set(terms) <= set(question_terms)
 
     def _choose(self, ranked: list[Candidate]) -> list[Candidate]:
         """The best sentence (after the one before it when it opens by pointing back:
@@ -225,13 +229,6 @@ def _pick_span(chosen: Sequence[Candidate], min_score: float) -> LearnedPick | N
         end=candidate.start + span.end,
     )
     return LearnedPick(short, candidate, span.score)
-
-
-def _repeats_question(text: str, question: str) -> bool:
-    """Every word of `text` is one of the question's ("Joel Wing" for "Which blog does
-    Joel Wing write?"): the question gave it, so it cannot be the answer."""
-    words = _WORD.findall(text.lower())
-    return bool(words) and set(words) <= set(_WORD.findall(question.lower()))
 
 
 def clip_score(value: float) -> float:

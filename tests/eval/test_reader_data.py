@@ -158,3 +158,35 @@ def test_the_span_head_targets_the_answers_word_pieces_and_skips_negatives() -> 
     assert tokenizer.decode(ids[start : end + 1]) == "ada lowe"
     assert batch["starts"][1:].tolist() == [-100, -100]  # no span to learn from these
     assert batch["ends"][1:].tolist() == [-100, -100]
+
+
+def test_generic_questions_are_fitted_on_articles_outside_the_calibration_slice(
+    tmp_path: Path,
+) -> None:
+    root = _training(tmp_path)
+    text = (
+        "Mara Quill, a councillor in Dunholt, opened the bridge on March 3.\n\n"
+        "Quill said the bridge had cost less than planned.\n\n"
+        "The old ferry will stop running in the summer."
+    )
+    corpus = root / "realtimeqa-train" / "corpus.jsonl"
+    rows = [json.loads(line) for line in corpus.read_text().splitlines()]
+    rows += [{"id": f"g{i}", "title": "Bridge", "date": "", "text": text} for i in range(20)]
+    _write(corpus, rows)
+    fit, held = training_pairs(root, negatives=2, calibration_share=0.3, seed=1, generic=8)
+    generic = [p for p in fit if p.source == "generic"]
+    assert {p.question for p in generic} == {"Who is Mara Quill?", "What happened on March 3?"}
+    assert not [p for p in held if p.source == "generic"]
+    for p in generic:
+        assert not in_calibration(p.question_id.split("-", 2)[2], 0.3)
+        assert p.answer is None  # the support head learns them, not the span head
+    positives = {p.question: p.context for p in generic if p.label}
+    assert positives["Who is Mara Quill?"].startswith("Bridge: Mara Quill, a councillor")
+    _, news = calibration_sets(
+        root, tmp_path / "sets", share=0.3, distractors=40, seed=1, generic=4
+    )
+    asked = [json.loads(line) for line in (news / "questions.jsonl").read_text().splitlines()]
+    generic_rows = [r for r in asked if r["id"].startswith("generic-")]
+    assert generic_rows and all(r["date"] is None and r["answers"] for r in generic_rows)
+    for r in generic_rows:
+        assert in_calibration(r["id"].split("-", 2)[2], 0.3)
