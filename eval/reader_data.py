@@ -315,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--calibration-share", type=float, default=0.15)
     parser.add_argument("--distractors", type=int, default=600)
-    parser.add_argument("--generic", type=int, default=0, help="Generic questions asked.")
+    parser.add_argument("--generic", type=int, default=60, help="Generic questions asked.")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args(argv)
     for folder in calibration_sets(

@@ -49,9 +49,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m eval.train_reader", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/training"))
     parser.add_argument("--out", type=Path, default=Path("rag/models/support"))
-    parser.add_argument("--max-pairs", type=int, default=14000, help="Pairs fitted on.")
+    parser.add_argument("--max-pairs", type=int, default=17600, help="Pairs fitted on.")
     parser.add_argument(
-        "--generic", type=int, default=0, help="Generic questions made from news articles."
+        "--generic", type=int, default=1200, help="Generic questions made from news articles."
     )
     parser.add_argument("--negatives", type=int, default=3, help="Negatives per question.")
     parser.add_argument("--max-length", type=int, default=96, help="Word pieces per pair.")
@@ -325,7 +325,10 @@ confidence. Written by `python -m eval.train_reader`: do not edit by hand.
   evaluation set uses (Kasai et al. 2023; the source carries no license: research use
   only). Positives: sentences holding the gold answer; negatives: the other sentences
   of the paragraph or quiz evidence, sentences of retrieved articles that hold a wrong
-  choice or share the question's words, a sentence of another week.
+  choice or share the question's words, a sentence of another week. `--generic N`
+  adds N questions made from the training articles as users ask them
+  (`eval/generic_questions.py`: "Who is NAME?", answered by the appositive after the
+  name; "What happened on DATE?"), taught to the support logit only.
   The span head's target is the first gold answer stated verbatim in a positive.
 - **Training:** `{command}`; seed {seed}; {pairs[fit]} pairs, {max_length} word pieces
   at most; binary cross-entropy on the support logit with positives weighted up to

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -146,30 +147,52 @@ SKETCH_VERSION = "sketch_version"  # meta key: moves whenever a stored sketch go
 
 
 class Catalog:
-    """SQLite-backed record of articles and chunks. Opening it creates the file if needed."""
+    """SQLite-backed record of articles and chunks. Opening it creates the file if needed.
+
+    Each thread has its own connection (opened on its first use), so a thread reading
+    while another writes sees the last commit, never the writer's open transaction, and
+    its own `transaction()` waits for the writer's lock instead of failing inside it."""
 
     @store_failures("opening the catalog (SQLite)")
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        # INSERT OR REPLACE must fire the delete trigger that keeps the FTS table in step.
-        self._db.execute("PRAGMA recursive_triggers=ON")
-        self._db.executescript(_SCHEMA)
-        has_fts = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'"
-        ).fetchone()
+        self._path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
+        db = self._db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        has_fts = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
         if not has_fts:  # a new catalog, or one made before the article list existed
             try:
-                self._db.executescript(f"BEGIN IMMEDIATE;{_FTS}COMMIT;")
+                db.executescript(f"BEGIN IMMEDIATE;{_FTS}COMMIT;")
             except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            # Closed from whichever thread calls `close()`: not bound to this one.
+            db = sqlite3.connect(str(self._path), check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA synchronous=NORMAL")
+            # INSERT OR REPLACE must fire the delete trigger that keeps the FTS table in step.
+            db.execute("PRAGMA recursive_triggers=ON")
+            self._local.db = db
+            with self._opened_lock:
+                self._opened.append(db)
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        with self._opened_lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

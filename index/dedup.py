@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from index.articles import Article, date_key, headline
 from index.catalog import Catalog
+from index.progress import progress_bar
 from index.settings import DedupSettings
 
 logger = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ def _sketch(
     lsh, lean = sketches.against(catalog, settings, stale)
     signatures: dict[str, np.ndarray] = {}
     pairs: list[tuple[str, str, float]] = []
-    with tqdm(total=len(stale), desc="near-duplicates", unit="article", disable=None) as bar:
+    with progress_bar(total=len(stale), desc="near-duplicates", unit="article") as bar:
         for start in range(0, len(stale), _BATCH):
             texts = catalog.articles(stale[start : start + _BATCH])
             for article_id in stale[start : start + _BATCH]:

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from index.articles import Article
 from index.catalog import chunk_id
 from index.chunking import ChunkSpan
@@ -26,6 +24,7 @@ from index.dedup import DedupReport, refresh_dedup
 from index.encode import ArticleChunks, BatchEncoder, EncodedBatch, LocalEncoder
 from index.errors import InputError
 from index.loaders import Skipped, find_article_files, load_articles
+from index.progress import progress_bar
 from index.store import Index
 
 logger = logging.getLogger(__name__)
@@ -183,7 +182,7 @@ def _plan(
     versions |= catalog.versions_of(set(owner_of_hash.values()) - versions.keys())
     seen_ids: dict[str, str] = {}
     planned: list[_Planned] = []
-    for article in tqdm(articles, desc="chunking", unit="article", disable=None, leave=False):
+    for article in progress_bar(articles, desc="chunking", unit="article", leave=False):
         where = f"{article.source} ({article.id})"
         if article.id in seen_ids:
             report.skipped.append(
@@ -252,7 +251,7 @@ def _write(
         return
     total = sum(len(item.spans) for item in planned)
     index.record_built_with()
-    with tqdm(total=total, desc="embedding", unit="chunk", disable=None) as bar:
+    with progress_bar(total=total, desc="embedding", unit="chunk") as bar:
 
         def advance(chunks: int) -> None:
             report.chunks_embedded += chunks

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from tqdm import tqdm
 
 from index.errors import IndexBusyError, store_failures
 from index.keyword_view import KeywordView
+from index.progress import progress_bar
 from index.segments import (
     SUFFIX,
     Segment,
@@ -200,7 +200,7 @@ class KeywordIndex:
     def rebuild(self, desc: str = "keyword index") -> None:
         """Replace every segment by one built from all the catalog's chunks."""
         _, total = self._catalog.counts()
-        rows = tqdm(self._catalog.all_chunks(), total=total, desc=desc, unit="chunk", disable=None)
+        rows = progress_bar(self._catalog.all_chunks(), total=total, desc=desc, unit="chunk")
         parts: list[Segment] = []
         batch: list[tuple[str, str, int]] = []
         for stored, text, date in rows:

@@ -197,16 +197,16 @@ class LearnedSentenceWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-5.714, description="Intercept.")
-    support: float = Field(0.266, description="The support model's logit for the sentence.")
+    bias: float = Field(-5.562, description="Intercept.")
+    support: float = Field(0.335, description="The support model's logit for the sentence.")
     span: float = Field(
-        0.241, description="The span head's score for its best span in it (-10 to 10)."
+        0.156, description="The span head's score for its best span in it (-10 to 10)."
     )
-    semantic: float = Field(2.323, description="MiniLM cosine of question and sentence.")
-    lexical: float = Field(3.047, description="Share of the question's idf-weighted terms.")
-    names: float = Field(-0.28, description="Share of the question's names in the passage.")
-    numbers: float = Field(-0.035, description="Share of the question's numbers in the passage.")
-    rank: float = Field(1.98, description="1 / retrieval rank of the sentence's passage.")
+    semantic: float = Field(1.534, description="MiniLM cosine of question and sentence.")
+    lexical: float = Field(3.751, description="Share of the question's idf-weighted terms.")
+    names: float = Field(-0.353, description="Share of the question's names in the passage.")
+    numbers: float = Field(0.276, description="Share of the question's numbers in the passage.")
+    rank: float = Field(1.678, description="1 / retrieval rank of the sentence's passage.")
 
 
 class LearnedAnswerabilityWeights(BaseModel):
@@ -217,35 +217,35 @@ class LearnedAnswerabilityWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    bias: float = Field(-6.168, description="Intercept.")
-    support: float = Field(0.405, description="The best sentence's support logit (-10 to 10).")
-    margin: float = Field(0.444, description="Its lead over the runner-up's score z (at most 5).")
+    bias: float = Field(-6.084, description="Intercept.")
+    support: float = Field(0.419, description="The best sentence's support logit (-10 to 10).")
+    margin: float = Field(0.433, description="Its lead over the runner-up's score z (at most 5).")
     names_in_sentence: float = Field(
-        -1.642, description="Share of the words of the question's names in the best sentence."
+        -1.276, description="Share of the words of the question's names in the best sentence."
     )
-    names: float = Field(1.153, description="Share of the words of its names in the passage.")
-    numbers: float = Field(0.895, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(4.09, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(3.464, description="Share of the question's idf-weighted terms.")
+    names: float = Field(1.068, description="Share of the words of its names in the passage.")
+    numbers: float = Field(1.673, description="Share of the question's numbers in its passage.")
+    semantic: float = Field(3.87, description="MiniLM cosine of question and best sentence.")
+    lexical: float = Field(3.996, description="Share of the question's idf-weighted terms.")
     passage_coverage: float = Field(
-        0.095, description="Share of the question's idf-weighted terms in the whole passage."
+        -1.891, description="Share of the question's idf-weighted terms in the whole passage."
     )
     missing: float = Field(
-        2.444,
+        -0.991,
         description="The largest share of the question's idf-weighted terms that one term "
         "absent from the passage holds.",
     )
-    typed: float = Field(0.133, description="The question asks for a fact type (1 or 0).")
+    typed: float = Field(0.009, description="The question asks for a fact type (1 or 0).")
     age: float = Field(
-        -3.64,
+        -4.006,
         description="log(1 + days from the article to the day asked) / log(366); 0 when "
         "either date is unknown.",
     )
     dated: float = Field(
-        1.944, description="Both the day asked and the article's date are known (1 or 0)."
+        2.483, description="Both the day asked and the article's date are known (1 or 0)."
     )
     span: float = Field(
-        0.122, description="The span head's score for the best span of the quotes (-10 to 10)."
+        0.233, description="The span head's score for the best span of the quotes (-10 to 10)."
     )
 
 
@@ -299,10 +299,12 @@ class AnswerSettings(BaseModel):
         "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
     )
     reader: Literal["rules", "learned"] = Field(
-        "rules",
-        description="The extractive reader: `rules` (the scoring model below, weights "
-        "fitted on the dev sets) or `learned` (trained on ../shared/training only; better "
-        "on news-quiz questions, refuses many paraphrased ones: eval/results/README.md).",
+        "learned",
+        description="The extractive reader: `learned` (a MiniLM reader model and two "
+        "logistic models, fitted on ../shared/training only) or `rules` (the scoring model "
+        "below, weights fitted on the dev sets; to be retired). The learned one answers "
+        "more news questions and gives better short answers on new questions; it refuses "
+        "more paraphrased ones: eval/results/README.md.",
     )
     max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
     sure_sentences: int = Field(

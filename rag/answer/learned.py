@@ -1,5 +1,5 @@
-"""The learned reader (`answer.reader = "learned"`): the rules reader's plumbing with
-every decision made by models fitted on `../shared/training/` only.
+"""The learned reader (`answer.reader = "learned"`, the default): the rules reader's
+plumbing with every decision made by models fitted on `../shared/training/` only.
 
 1. **Reading** (`rag/answer/support.py`): a MiniLM model trained for newsrag reads the
    `support_candidates` sentences nearest the question (MiniLM cosine plus the share of
@@ -9,16 +9,16 @@ every decision made by models fitted on `../shared/training/` only.
    logit, the span head's score and the retrieval's features ranks them. The answer quotes
    the best sentence (after the one before it when it opens by pointing back) and the
    others the support model gives at least `min_support`, up to `answer.max_sentences`.
-3. **Short answer**: the span of a quoted sentence that the span head scores highest
-   (when its score reaches `min_span_score`, by default always); a span whose words
-   the question already gives never is.
+3. **Short answer**: the span head's answer in the best-scored quoted sentence (when
+   its score reaches `min_span_score`, by default always); a span whose words the
+   question already gives never is.
 4. **Confidence** (`LearnedAnswerabilityWeights`): the probability that the answer is
    right; below `min_confidence` it abstains.
 
 `python -m eval.train_reader` trains the model, `python -m eval.fit_reader` the two
-logistic models (`make train-reader`). On the dev sets it refuses more of the
-questions the archive cannot answer than the rules reader and answers fewer of the
-others (eval/results/README.md), so it is not the default.
+logistic models (`make train-reader`). Against the rules reader (eval/results/README.md)
+it answers more news questions and gives better short answers on new questions, and it
+refuses more paraphrased ones.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from rag.answer.extractive import (
 )
 from rag.answer.question import QuestionAnalysis, QuestionAnalyzer
 from rag.answer.support import Reading, SupportScorer
+from rag.followup import retrieval_query
 from rag.settings import AnswerSettings
 from rag.types import Passage, ShortAnswer, Turn
 
@@ -159,7 +160,7 @@ class LearnedAnswerer(ExtractiveAnswerer):
         rows.sort(key=lambda row: row[1]["semantic"] + row[1]["lexical"], reverse=True)
         rows = rows[:limit]
         readings = self._support(
-            question,
+            retrieval_query(question, history),  # a follow-up, read with the turn it leans on
             [(passages[s.rank].title, s.text) for s, _ in rows],
             lambda text: not self._repeats_question(text, question_terms),
         )
@@ -216,12 +217,13 @@ class LearnedAnswerer(ExtractiveAnswerer):
 
 
 def _pick_span(chosen: Sequence[Candidate], min_score: float) -> LearnedPick | None:
-    """The short answer: the quoted sentences' span the span head scores highest; none
-    below `min_score`."""
+    """The short answer: the span the span head reads in the best-scored quoted sentence
+    that has one of at least `min_score`. The head scores a span as if its sentence held
+    the answer, so its scores do not compare across sentences: the sentence score does."""
     spans = [(c, c.span) for c in chosen if c.span is not None and c.span.score >= min_score]
     if not spans:
         return None
-    candidate, span = max(spans, key=lambda pair: pair[1].score)
+    candidate, span = max(spans, key=lambda pair: pair[0].z)
     short = ShortAnswer(
         text=candidate.text[span.start : span.end],
         article_id=candidate.passage.article_id,

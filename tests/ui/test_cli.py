@@ -93,6 +93,8 @@ def test_ingest_ask_json_and_status_with_the_real_model(tmp_path: Path) -> None:
     ingest = rag("ingest", str(SEEDS), home=tmp_path)
     assert ingest.returncode == 0, ingest.stderr
     assert "added 1" in ingest.stdout
+    # stderr is a pipe here: progress comes as plain lines, not a redrawn bar.
+    assert "embedding: 100%" in ingest.stderr and "\r" not in ingest.stderr
 
     asked = rag("ask", "How many targets did the airstrikes hit?", "--json", home=tmp_path)
     assert asked.returncode == 0, asked.stderr

@@ -94,7 +94,8 @@ def test_an_unreadable_catalog_is_a_store_error(
         def execute(self, *args: Any) -> Any:
             raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(catalog, "_db", Failing())
+    # Every thread's connection: the property that hands each thread its own.
+    monkeypatch.setattr(type(catalog), "_db", property(lambda _: Failing()))
     with pytest.raises(StoreError, match=r"reading the catalog \(SQLite\) failed.*disk I/O"):
         seeded_fake_assistant.status()
     with pytest.raises(StoreError):
@@ -110,7 +111,7 @@ def test_a_locked_catalog_is_busy_not_broken(
         def execute(self, *args: Any) -> Any:
             raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(catalog, "_db", Locked())
+    monkeypatch.setattr(type(catalog), "_db", property(lambda _: Locked()))
     with pytest.raises(IndexBusyError, match="locked by another process"):
         seeded_fake_assistant.ask(QUESTION)
 
