@@ -125,7 +125,6 @@ def measure_latency(args: argparse.Namespace) -> dict[str, Any]:
     status = assistant.status()
     return {
         "index": str(args.home),
-        "reader": assistant.settings.answer.reader,  # RAG_ANSWER__READER
         "articles": status.articles,
         "chunks": status.chunks,
         "asks": len(plain),

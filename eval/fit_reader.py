@@ -1,23 +1,24 @@
-"""Fit the learned reader's sentence score and confidence on held-out training questions
+"""Fit the reader's sentence score and confidence on held-out training questions
 (never on `../shared/benchmarks/`).
 
     python -m eval.reader_data --out SETS          # the calibration question sets
     rag eval SETS/news/questions.jsonl --corpus SETS/news/corpus.jsonl ...  # their indexes
     python -m eval.fit_reader SETS/news/questions.jsonl:HOME ... --out REPORT.json
 
-1. The sentence score (`answer.learned.sentence`): every scored sentence of an answerable
+1. The sentence score (`answer.sentence`): every scored sentence of an answerable
    question is one example (its features, the reader model's support logit and span
    margin among them), labelled by whether it holds a gold answer.
-2. The confidence (`answer.learned.answerability`): every question is one example,
-   the features of the answer the reader gives (`learned_answer_features`, its short
-   answer's span margin among them) and whether it is right: a quoted sentence holds a gold answer
-   (never, for a question the corpus cannot answer). `answer.learned.min_confidence`
+2. The confidence (`answer.answerability`): every question is one example,
+   the features of the answer the reader gives (`answer_features`, its short
+   answer's span score among them) and whether it is right: a quoted sentence holds a
+   gold answer
+   (never, for a question the corpus cannot answer). `answer.min_confidence`
    is read off the report's table (the lowest threshold that refuses 85 % of the
    held-out news questions the archive cannot answer).
 
-The report also gives, per span score, the share of the answerable questions whose best
-quoted span would be shown as the short answer and be right (`short_outcomes`: what
-`answer.learned.min_span_score` trades).
+The report also gives, per span score, the share of the answerable questions whose short
+answer (the span of the best-scored quote) would be shown and be right
+(`short_outcomes`: what `answer.min_span_score` trades).
 
 Both are scikit-learn logistic regressions in which each set counts equally. The report
 gives, per set and threshold, what `rag eval` will roughly measure (right, false
@@ -42,15 +43,11 @@ from tqdm import tqdm
 from eval.metrics import contains_any
 from eval.questions import Question, load_questions
 from rag import Assistant, Settings, Turn
-from rag.answer.learned import LearnedAnswerer
-from rag.settings import (
-    LearnedAnswerabilityWeights,
-    LearnedReaderSettings,
-    LearnedSentenceWeights,
-)
+from rag.answer.extractive import ExtractiveAnswerer
+from rag.settings import AnswerabilityWeights, AnswerSettings, SentenceWeights
 
-SENTENCE_FEATURES = tuple(f for f in LearnedSentenceWeights.model_fields if f != "bias")
-ANSWER_FEATURES = tuple(f for f in LearnedAnswerabilityWeights.model_fields if f != "bias")
+SENTENCE_FEATURES = tuple(f for f in SentenceWeights.model_fields if f != "bias")
+ANSWER_FEATURES = tuple(f for f in AnswerabilityWeights.model_fields if f != "bias")
 THRESHOLDS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 SPAN_THRESHOLDS = (-10.0, 0.0, 2.0, 4.0, 5.0, 6.0)
 
@@ -75,10 +72,10 @@ class FitSet:
     home: Path
 
 
-def _reader(assistant: Assistant) -> LearnedAnswerer:
+def _reader(assistant: Assistant) -> ExtractiveAnswerer:
     reader = assistant.answerer
-    if not isinstance(reader, LearnedAnswerer):
-        raise SystemExit("the reader fit needs answer.mode = extractive, answer.reader = learned")
+    if not isinstance(reader, ExtractiveAnswerer):
+        raise SystemExit("the reader fit needs answer.mode = extractive")
     return reader
 
 
@@ -101,10 +98,8 @@ def collect(fit_set: FitSet, settings: Settings) -> list[Judged]:
             continue
         quoted = " ".join(c.text for c in reading.chosen)
         right = q.answerable and contains_any(quoted, list(q.answers))
-        spans = [
-            (c.span.score, c.text[c.span.start : c.span.end]) for c in reading.chosen if c.span
-        ]
-        score, text = max(spans) if spans else (None, "")
+        pick = reading.short  # `min_span_score` is the default -10: always one when spans exist
+        score, text = (pick.score, pick.short.text) if pick is not None else (None, "")
         span_right = q.answerable and bool(text) and contains_any(text, list(q.answers))
         out.append(Judged(fit_set.name, q.answerable, reading.features, right, score, span_right))
     return out
@@ -285,11 +280,9 @@ def _named(names: Sequence[str], theta: np.ndarray) -> dict[str, float]:
     }
 
 
-def _learned_settings(learned: LearnedReaderSettings) -> Settings:
-    """Default settings with the learned reader, configured by `learned`."""
-    settings = Settings()
-    answer = settings.answer.model_copy(update={"reader": "learned", "learned": learned})
-    return settings.model_copy(update={"answer": answer})
+def _reader_settings(answer: AnswerSettings) -> Settings:
+    """Default settings with the reader configured by `answer`."""
+    return Settings().model_copy(update={"answer": answer})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,12 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         questions_path, home = spec.rsplit(":", 1)
         name = Path(questions_path).parent.name
         fit_sets.append(FitSet(name, load_questions(Path(questions_path), None), Path(home)))
-    settings = _learned_settings(LearnedReaderSettings())
+    settings = _reader_settings(AnswerSettings())
     ranked = [r for s in fit_sets for r in collect_sentences(s, settings)]
     sentence = fit_sentences(ranked)
     support_only = np.r_[0.0, [1.0 if f == "support" else 0.0 for f in SENTENCE_FEATURES]]
-    weights = LearnedSentenceWeights(**_named(SENTENCE_FEATURES, sentence))
-    settings = _learned_settings(LearnedReaderSettings(sentence=weights))
+    weights = SentenceWeights(**_named(SENTENCE_FEATURES, sentence))
+    settings = _reader_settings(AnswerSettings(sentence=weights))
     judged = [j for s in fit_sets for j in collect(s, settings)]
     theta = fit_confidence(judged)
     conf = confidences(judged, theta)

@@ -99,7 +99,7 @@ def _answer_settings(meta: dict[str, Any]) -> str:
     answer = meta.get("answer")
     if not answer:
         return ""
-    if answer.get("reader") == "learned":  # the learned reader has a threshold of its own
+    if answer.get("reader") == "learned":  # results.json of the two-reader days (learned)
         threshold = answer["learned"]["min_confidence"]
         return f"answerer `{answer.get('mode')}` (learned reader) abstaining below {threshold}, "
     # min_coverage: the threshold's name in results.json files written before the reader.

@@ -314,7 +314,7 @@ Reads a question and one sentence, shown as `title: sentence`, in one pass with 
   answer (a question-answering head, trained on sentences that hold the answer only:
   whether a sentence answers is the support logit's call).
 
-The learned reader (`rag/answer/learned.py`) ranks and quotes sentences by the support
+The reader (`rag/answer/extractive.py`) ranks and quotes sentences by the support
 logit, takes the short answer from the span head and feeds both to the answer's
 confidence. Written by `python -m eval.train_reader`: do not edit by hand.
 

@@ -26,7 +26,6 @@ from index.ingest import IngestReport, Progress, article_files, ingest
 from index.store import Index, open_index
 from rag import feedback, library
 from rag.answer import Answerer, ExtractiveAnswerer
-from rag.answer.learned import LearnedAnswerer
 from rag.answer.question import QuestionAnalyzer
 from rag.answer.support import SupportScorer
 from rag.errors import InputError, NotReadyError
@@ -189,19 +188,13 @@ class Assistant:
         with self._compose_lock:
             if self._reader is None:
                 index = self.index
-                reader = (
-                    LearnedAnswerer
-                    if self.settings.answer.reader == "learned"
-                    else ExtractiveAnswerer
-                )
-                self._reader = reader(
+                self._reader = ExtractiveAnswerer(
                     index.keyword.analyzer,
                     index.keyword.idf,
                     self.questions,
                     index.readings,
                     index.embedder.embed_query,
                     self.settings.answer,
-                    embed_texts=index.embedder.embed_documents,
                 )
             return self._reader
 
@@ -211,8 +204,7 @@ class Assistant:
         `rag serve` calls it before accepting requests, so the first user does not wait.
         """
         _ = self.answerer
-        if self.settings.answer.reader == "learned":
-            SupportScorer.shared().load()
+        SupportScorer.shared().load()
         self.retriever.retrieve("warm up", 1, DateFilter())
 
     # --- ingest -----------------------------------------------------------------------

@@ -89,111 +89,12 @@ class RetrievalSettings(BaseModel):
     )
 
 
-class ReaderWeights(BaseModel):
-    """Weights of the extractive reader's sentence score (`rag/answer/extractive.py`):
-    z = bias + Σ weight·feature ranks the candidate sentences. Fitted by logistic
-    regression on the dev sets' candidate sentences (`python -m eval.fit_reader`); see
-    eval/results/README.md."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    bias: float = Field(-6.67, description="Intercept.")
-    semantic: float = Field(1.43, description="MiniLM cosine of question and sentence.")
-    lexical: float = Field(3.24, description="Share of the question's idf-weighted terms.")
-    has_answer: float = Field(
-        0.34, description="The sentence holds an entity of the type the question asks for."
-    )
-    names: float = Field(0.78, description="Share of the question's names in the passage.")
-    numbers: float = Field(0.65, description="Share of the question's numbers in the passage.")
-    rank: float = Field(1.75, description="1 / retrieval rank of the sentence's passage.")
-
-
-class AnswerabilityWeights(BaseModel):
-    """Weights of the reader's confidence that its answer is right (`extractive.py`):
-    confidence = 1/(1+e^-(bias + Σ weight·feature)) over features of the whole answer.
-    Fitted on the dev sets' questions, answerable and not (`python -m eval.fit_reader`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    bias: float = Field(-3.327, description="Intercept.")
-    score: float = Field(0.151, description="The best sentence's score z (`ReaderWeights`).")
-    margin: float = Field(-0.027, description="Its lead over the runner-up's z (at most 5).")
-    names_in_sentence: float = Field(
-        -0.855, description="Share of the words of the question's names in the best sentence."
-    )
-    names: float = Field(1.69, description="Share of the words of its names in the passage.")
-    numbers: float = Field(1.642, description="Share of the question's numbers in its passage.")
-    semantic: float = Field(1.372, description="MiniLM cosine of question and best sentence.")
-    lexical: float = Field(2.283, description="Share of the question's idf-weighted terms.")
-    passage_coverage: float = Field(
-        -1.253, description="Share of the question's idf-weighted terms in the whole passage."
-    )
-    typed: float = Field(-0.099, description="The question asks for a fact type (1 or 0).")
-    age: float = Field(
-        -2.304,
-        description="log(1 + days from the article to the day asked) / log(366); 0 when "
-        "either date is unknown.",
-    )
-    dated: float = Field(
-        0.033, description="Both the day asked and the article's date are known (1 or 0)."
-    )
-    missing: float = Field(
-        0.0,
-        description="The largest share of the question's idf-weighted terms that one term "
-        "absent from the passage holds.",
-    )
-    short_missing: float = Field(
-        0.0, description="The question asks for a fact type and no quoted sentence holds one."
-    )
-    focus_fit: float = Field(
-        0.0,
-        description="MiniLM cosine of the question's focus noun and the short answer (0 "
-        "when it had no rival).",
-    )
-    label_step: float = Field(
-        0.0,
-        description="The short answer's steps down the type's labels, as a share of them.",
-    )
-
-
-class ShortAnswerWeights(BaseModel):
-    """How the reader picks the short answer among the entities of the quoted sentences
-    (`extractive.py`): the one with the highest
-    focus·cos(focus noun, entity) − sentence·(best z − its sentence's z)
-    − label·(steps down the type's label list) − distance·(characters to the nearest
-    question word, up to 200)/100 + attached + beside. Chosen on the dev sets' candidate
-    entities, each set's score checked with weights chosen on the other two
-    (eval/results/README.md)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    focus: float = Field(
-        3.0,
-        description="MiniLM cosine of the question's focus noun ('which automaker') and "
-        "the entity's text: 'Volkswagen' over 'NHTSA'.",
-    )
-    sentence: float = Field(1.0, description="Per point of sentence score (z) below the best.")
-    label: float = Field(0.2, description="Per step down the answer type's labels, best first.")
-    distance: float = Field(
-        0.8, description="Per 100 characters from the nearest word of the question."
-    )
-    attached: float = Field(1.0, description="The focus noun follows it ('40,000 staff').")
-    beside: float = Field(
-        0.5, description="The focus noun is within four words ('the comedy Fawlty Towers')."
-    )
-    noun_phrase: float = Field(
-        1.0,
-        description="The candidate is a noun phrase, not a name ('cucumbers' for 'which "
-        "vegetable'): names go first.",
-    )
-
-
-class LearnedSentenceWeights(BaseModel):
-    """The reader's sentence score (`learned.py`): z = bias + Σ weight·feature ranks the
-    candidate sentences, the reader model's support logit and span score among the
-    retrieval's features. Fitted by logistic regression on held-out training questions'
-    sentences (whether each holds a gold answer; `python -m eval.fit_reader`); never on
-    the benchmarks."""
+class SentenceWeights(BaseModel):
+    """The reader's sentence score (`rag/answer/extractive.py`): z = bias + Σ
+    weight·feature ranks the candidate sentences, the reader model's support logit and
+    span score among the retrieval's features. Fitted by logistic regression on held-out
+    training questions' sentences (whether each holds a gold answer;
+    `python -m eval.fit_reader`); never on the benchmarks."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -209,8 +110,8 @@ class LearnedSentenceWeights(BaseModel):
     rank: float = Field(1.678, description="1 / retrieval rank of the sentence's passage.")
 
 
-class LearnedAnswerabilityWeights(BaseModel):
-    """Weights of the reader's confidence that its answer is right (`learned.py`):
+class AnswerabilityWeights(BaseModel):
+    """Weights of the reader's confidence that its answer is right (`extractive.py`):
     confidence = 1/(1+e^-(bias + Σ weight·feature)) over features of the whole answer.
     Fitted by logistic regression on held-out training questions, answerable and not
     (`python -m eval.fit_reader`, eval/results/README.md); never on the benchmarks."""
@@ -249,14 +150,18 @@ class LearnedAnswerabilityWeights(BaseModel):
     )
 
 
-class LearnedReaderSettings(BaseModel):
-    """The learned reader (`answer.reader = "learned"`, `rag/answer/learned.py`): the
-    reader model (support logit and span head) and two logistic models, all fitted on
-    `../shared/training/`
-    (`python -m eval.train_reader`, `python -m eval.fit_reader`)."""
+class AnswerSettings(BaseModel):
+    """The answerer: extractive (the reader, `rag/answer/extractive.py`: the reader model,
+    its support logit and span head, and two logistic models, all fitted on
+    `../shared/training/` by `python -m eval.train_reader` and `python -m eval.fit_reader`)
+    or an LLM's."""
 
     model_config = ConfigDict(extra="forbid")
 
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
+    )
+    max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
     support_candidates: int = Field(
         24,
         ge=1,
@@ -275,8 +180,8 @@ class LearnedReaderSettings(BaseModel):
         0.3,
         ge=0.0,
         le=1.0,
-        description="The extractive reader abstains when its confidence (the fitted "
-        "probability that its answer holds the fact asked for) is below this: the lowest "
+        description="The reader abstains when its confidence (the fitted probability that "
+        "its answer holds the fact asked for) is below this: the lowest "
         "threshold at which the held-out training news questions that the archive cannot "
         "answer are refused 85% of the time (eval/results/reader-fit/fit.json).",
     )
@@ -284,63 +189,13 @@ class LearnedReaderSettings(BaseModel):
         -10.0,
         ge=-10.0,
         le=10.0,
-        description="The answer leads with a short answer, the best span of its quotes, when "
-        "the span head scores it at least this (-10: always). A higher one shows fewer short "
-        "answers, hardly surer ones: eval/results/reader-fit/fit.json, `short_outcomes`.",
+        description="The answer leads with a short answer, the span of its best-scored "
+        "quote, when the span head scores it at least this (-10: always). A higher one shows "
+        "fewer short answers, hardly surer ones: eval/results/reader-fit/fit.json, "
+        "`short_outcomes`.",
     )
-    sentence: LearnedSentenceWeights = LearnedSentenceWeights()
-    answerability: LearnedAnswerabilityWeights = LearnedAnswerabilityWeights()
-
-
-class AnswerSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["extractive", "llm"] = Field(
-        "extractive", description="Extractive needs no LLM; llm needs the [llm] settings."
-    )
-    reader: Literal["rules", "learned"] = Field(
-        "learned",
-        description="The extractive reader: `learned` (a MiniLM reader model and two "
-        "logistic models, fitted on ../shared/training only) or `rules` (the scoring model "
-        "below, weights fitted on the dev sets; to be retired). The learned one answers "
-        "more news questions and gives better short answers on new questions; it refuses "
-        "more paraphrased ones: eval/results/README.md.",
-    )
-    max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an extractive answer.")
-    sure_sentences: int = Field(
-        2,
-        ge=1,
-        le=3,
-        description="Sentences quoted whatever their score (when the passages hold that "
-        "many); the ones after them only when they score within `runner_up_margin` of the "
-        "best, as close evidence when the reader cannot tell which sentence answers.",
-    )
-    runner_up_margin: float = Field(
-        1.0,
-        ge=0.0,
-        description="How far below the best sentence's score (z) a sentence past "
-        "`sure_sentences` may be and still be quoted.",
-    )
-    min_confidence: float = Field(
-        0.1,
-        ge=0.0,
-        le=1.0,
-        description="The extractive reader abstains when its confidence (the fitted "
-        "probability that its answer holds the fact asked for) is below this; chosen on "
-        "the dev sets (eval/results/README.md).",
-    )
-    min_semantic_unshared: float = Field(
-        0.4,
-        ge=-1.0,
-        le=1.0,
-        description="A best sentence that shares no term of the question is no answer "
-        "unless its MiniLM cosine to the question reaches this (a paraphrase); one whose "
-        "passage holds no term of the question never is.",
-    )
-    weights: ReaderWeights = ReaderWeights()
+    sentence: SentenceWeights = SentenceWeights()
     answerability: AnswerabilityWeights = AnswerabilityWeights()
-    short_answer: ShortAnswerWeights = ShortAnswerWeights()
-    learned: LearnedReaderSettings = LearnedReaderSettings()
 
 
 class LLMSettings(BaseModel):

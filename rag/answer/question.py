@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,21 +40,6 @@ TYPE_LABELS: dict[str, tuple[str, ...]] = {
     "group": ("NORP", "ORG"),
     "who": ("PERSON", "ORG", "NORP", "GPE"),
 }
-# A "which X" / "what is the name of the X" question whose X has no type above still asks
-# for a named thing: its short answer may be any name (the quoted sentences are chosen
-# as for an untyped question).
-NAME_LABELS = (
-    "PERSON",
-    "ORG",
-    "GPE",
-    "LOC",
-    "FAC",
-    "PRODUCT",
-    "WORK_OF_ART",
-    "EVENT",
-    "NORP",
-    "LAW",
-)
 
 
 def _lexicon(**types: str) -> dict[str, str]:
@@ -134,7 +118,6 @@ _CONSTRAINT_LABELS = frozenset(
         "LANGUAGE",
     ]
 )
-PHRASE_PIPES_OFF = ("ner", "lemmatizer")  # noun phrases need the parse only: half the time
 PARSES_KEPT = 32  # questions whose parse is kept for the next caller
 _DIGITS = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?")
 
@@ -142,14 +125,12 @@ _DIGITS = re.compile(r"\d[\d,.]*(?:st|nd|rd|th)?")
 @dataclass(frozen=True)
 class QuestionAnalysis:
     """The expected answer type (None: a why / how / what-happened question, answered with
-    sentences), its entity labels, the focus noun, and the names and numbers it gives."""
+    sentences), its entity labels, and the names and numbers it gives."""
 
     answer_type: str | None
     labels: tuple[str, ...]
-    focus: str | None
     names: tuple[str, ...]
     numbers: tuple[str, ...]
-    asked_words: frozenset[str]
 
 
 class QuestionAnalyzer:
@@ -180,35 +161,9 @@ class QuestionAnalyzer:
                     del self._parsed[next(iter(self._parsed))]
         return doc
 
-    def noun_phrases(
-        self, texts: Sequence[str], asked: frozenset[str] = frozenset()
-    ) -> list[list[tuple[int, int]]]:
-        """The noun phrases of each text as character spans, without a leading article or
-        possessive ("the new bottle design" -> "new bottle design"); none that is only a
-        pronoun. Candidate answers that are no named entity ("cucumbers", "coal").
-
-        A phrase headed by one of the `asked` words restates the question ("the most
-        powerful rocket" for "which rocket"): only the nouns compounded before its head
-        remain ("listeria outbreak" -> "listeria"), or nothing."""
-        nlp = self._pipeline()
-        asked = frozenset(singular(w) for w in asked)
-        out = []
-        for doc in nlp.pipe(texts, disable=PHRASE_PIPES_OFF):
-            spans = []
-            for chunk in doc.noun_chunks:
-                words = [t for t in chunk if t.pos_ not in ("DET", "PRON") and t.tag_ != "PRP$"]
-                if singular(chunk.root.lower_) in asked:
-                    words = _compounds_before(chunk.root)
-                if words and chunk.root.pos_ != "PRON":
-                    start, end = words[0].idx, words[-1].idx + len(words[-1].text)
-                    line_break = doc.text.find("\n", start, end)  # a phrase is on one line
-                    spans.append((start, end if line_break < 0 else line_break))
-            out.append(spans)
-        return out
-
     def analyze(self, question: str) -> QuestionAnalysis:
         doc = self.parse(question)
-        answer_type, focus = _answer_type(doc)
+        answer_type, _focus = _answer_type(doc)
         names = tuple(
             dict.fromkeys(
                 _without_determiner(e) for e in doc.ents if e.label_ in _CONSTRAINT_LABELS
@@ -218,31 +173,9 @@ class QuestionAnalyzer:
         return QuestionAnalysis(
             answer_type=answer_type,
             labels=TYPE_LABELS.get(answer_type, ()) if answer_type else (),
-            focus=focus,
             names=names,
             numbers=numbers,
-            asked_words=frozenset(w for t in doc if not t.is_punct and (w := bare_word(t.lower_))),
         )
-
-
-def _compounds_before(head: Token) -> list[Token]:
-    """The nouns directly compounded before `head`: 'listeria' of 'listeria outbreak'."""
-    words: list[Token] = []
-    for child in reversed(list(head.lefts)):
-        if child.dep_ != "compound" or child.i != (words[0].i if words else head.i) - 1:
-            break
-        words.insert(0, child)
-    return words
-
-
-def singular(word: str) -> str:
-    """'americans' -> 'american': a word the question gives in the plural is still given."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def bare_word(word: str) -> str:
-    """A word without surrounding punctuation and inner dots: 'U.S.' -> 'us'."""
-    return word.strip(".,;:!?'’\"“”()").replace(".", "")
 
 
 def _answer_type(doc: Doc) -> tuple[str | None, str | None]:

@@ -17,7 +17,7 @@ from eval.fit_reader import (
     short_outcomes,
 )
 from eval.plots import reliability_plot
-from rag.settings import LearnedAnswerabilityWeights, LearnedReaderSettings, LearnedSentenceWeights
+from rag.settings import AnswerabilityWeights, AnswerSettings, SentenceWeights
 from tests.conftest import ROOT
 
 
@@ -68,9 +68,9 @@ def test_the_short_answer_table_says_what_a_span_threshold_shows_and_gets_right(
 
 def test_the_shipped_weights_are_those_of_the_committed_fit() -> None:
     fit = json.loads((ROOT / "eval" / "results" / "reader-fit" / "fit.json").read_text())
-    assert LearnedAnswerabilityWeights().model_dump() == fit["answerability"]
-    assert LearnedSentenceWeights().model_dump() == fit["sentence"]
-    assert str(LearnedReaderSettings().min_span_score) in fit["short_outcomes"]
+    assert AnswerabilityWeights().model_dump() == fit["answerability"]
+    assert SentenceWeights().model_dump() == fit["sentence"]
+    assert str(AnswerSettings().min_span_score) in fit["short_outcomes"]
     assert set(fit["sets"]) == {"squad", "news"}  # held-out training questions only
 
 

@@ -30,12 +30,6 @@ OFF_TOPIC = [
     "What is the capital of Australia?",
 ]
 
-# The article says a commander was killed but never names him. The rules reader refuses
-# this near miss; the learned reader (the default) answers it from the sentence saying a
-# commander was killed, at 0.93 confidence. Near misses are its weak spot: it refuses
-# 8-22% of them on the hand-written sets (eval/results/README.md).
-NEAR_MISS = "What is the name of the Kataib Hezbollah commander who was killed?"
-
 
 def assert_citations_exact(assistant: Assistant, answer: Answer) -> None:
     for citation in answer.citations:
@@ -77,14 +71,3 @@ def test_follow_up_question_uses_the_conversation(real_assistant: Assistant) -> 
     assert "Lund" in follow_up.passages[0].text
     assert "paralyze" in follow_up.text
     assert_citations_exact(real_assistant, follow_up)
-
-
-def test_the_rules_reader_refuses_a_near_miss(real_assistant: Assistant) -> None:
-    settings = real_assistant.settings
-    answer_settings = settings.answer.model_copy(update={"reader": "rules"})
-    rules = Assistant(settings.model_copy(update={"answer": answer_settings}))
-
-    answer = rules.ask(NEAR_MISS)
-
-    assert answer.abstained, answer.text
-    assert answer.citations == ()

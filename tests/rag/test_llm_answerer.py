@@ -289,9 +289,7 @@ def test_after_a_timeout_the_llm_rests_before_it_is_tried_again(
     fake_llm.push(Slow(10.0), Reply(f"{GOOD_CLAIM} [1]."))
     answerer.answer(QUESTION, passages)
 
-    started = time.monotonic()
     resting = answerer.answer(QUESTION, passages)
-    assert time.monotonic() - started < 0.3
     assert resting.answered_by == "extractive"
     assert "not tried: it failed (timed out after 0.3 s)" in resting.notes[-1]
     assert len(fake_llm.requests) == 1

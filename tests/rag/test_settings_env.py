@@ -13,7 +13,7 @@ from rag import InputError, Settings
         ("RAG_TOPK", "RAG_RETRIEVAL__TOP_K"),
         ("RAG_RETRIEVAL__TOPK", "RAG_RETRIEVAL__TOP_K"),
         ("RAG_HOMEE", "RAG_HOME"),
-        ("RAG_ANSWER__WEIGHTS__SEMANTICS", "RAG_ANSWER__WEIGHTS__SEMANTIC"),
+        ("RAG_ANSWER__SENTENCE__SEMANTICS", "RAG_ANSWER__SENTENCE__SEMANTIC"),
     ],
 )
 def test_a_mistyped_variable_is_an_error_naming_it_and_what_was_meant(
@@ -32,11 +32,11 @@ def test_known_variables_and_newsrag_switches_are_accepted(
 ) -> None:
     monkeypatch.setenv("RAG_RETRIEVAL__TOP_K", "3")
     monkeypatch.setenv("rag_home", "/tmp/elsewhere")  # names are not case sensitive
-    monkeypatch.setenv("RAG_ANSWER__WEIGHTS__SEMANTIC", "1.5")
+    monkeypatch.setenv("RAG_ANSWER__SENTENCE__SEMANTIC", "1.5")
     monkeypatch.setenv("RAG_DEBUG", "1")
     settings = Settings()
     assert settings.retrieval.top_k == 3 and str(settings.home) == "/tmp/elsewhere"
-    assert settings.answer.weights.semantic == 1.5
+    assert settings.answer.sentence.semantic == 1.5
 
 
 def test_every_documented_variable_is_a_setting() -> None:
