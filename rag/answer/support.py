@@ -34,7 +34,7 @@ from rag.errors import InputError
 
 MODEL_FOLDER = Path(__file__).resolve().parent.parent / "models" / "support"
 CARD_FILE = "card.json"  # the machine-readable part of the model card: hashes, settings
-BATCH = 32
+BATCH = 8  # sentences per run: length-sorted, so less padding than one batch of all
 MAX_SPAN_TOKENS = 16  # the longest short answer, in word pieces
 SPANS_TRIED = 20  # best spans per sentence tried against `keep` before giving up
 _WORD = re.compile(r"\S+")
