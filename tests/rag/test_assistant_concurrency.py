@@ -1,8 +1,11 @@
-"""The first questions to a new assistant, asked together, are all answered (issue 13.1)."""
+"""The first questions to a new assistant, asked together, are all answered (issue 13.1);
+questions and feedback during a chat upload's ingest, in the same process (issue 26)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +77,51 @@ def test_the_query_is_embedded_while_the_question_is_parsed(
     monkeypatch.setattr(assistant.questions, "parse", parse)
     answer = assistant.ask(QUESTION)
     assert answer.citations
+
+
+def test_an_ask_during_an_upload_reads_the_last_commit_and_feedback_waits_for_it(
+    seeded_fake_assistant: Assistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = seeded_fake_assistant
+    keyword = assistant.index.keyword
+    committing, release = threading.Event(), threading.Event()
+    commit = keyword.commit
+
+    def held_commit(*args: Any) -> Any:  # runs inside the upload's catalog transaction
+        committing.set()
+        assert release.wait(30)
+        return commit(*args)
+
+    monkeypatch.setattr(keyword, "commit", held_commit)
+    upload = tmp_path / "otter.md"
+    upload.write_text("# Otter crosses Lake Tahoe\n\nBob the otter swam 12 miles on Sunday.\n")
+    before = assistant.status().articles
+    failures: list[BaseException] = []
+
+    def ingest() -> None:
+        try:
+            assistant.ingest([upload])
+        except BaseException as exc:  # reported by the test's thread
+            failures.append(exc)
+
+    writer = threading.Thread(target=ingest)
+    writer.start()
+    assert committing.wait(30), failures
+    answer = assistant.ask(QUESTION)  # while the upload's transaction is open
+    assert answer.citations and all("otter" not in p.text for p in answer.passages)
+    assert assistant.status().articles == before  # nothing uncommitted is read
+    rated = threading.Event()
+
+    def rate() -> None:
+        assistant.feedback(answer.answer_id, "up")
+        rated.set()
+
+    rater = threading.Thread(target=rate)
+    rater.start()
+    assert not rated.wait(0.3)  # waiting on the upload's lock, not failed with a 503
+    release.set()
+    writer.join(30)
+    rater.join(30)
+    assert not failures and rated.is_set()
+    assert assistant.status().articles == before + 1
+    assert [f["rating"] for f in assistant.index.catalog.feedback()] == ["up"]
