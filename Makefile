@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser run test check lint bench train-reader fit-reader
+.PHONY: setup browser run test test-fast check lint bench train-reader fit-reader
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: setup
 
 test: setup browser lint
 	$(BIN)/pytest
+
+# The quick loop: everything but the real model, the browser, fault and server tests.
+# CI runs them all (`make test`).
+test-fast: setup
+	$(BIN)/pytest -m "not slow and not browser" -q
 
 check: test
 

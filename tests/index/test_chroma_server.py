@@ -15,6 +15,8 @@ from rag import Assistant, Settings
 from rag.settings import RetrievalSettings
 from tests.fakes import HashingEmbedder
 
+pytestmark = pytest.mark.slow  # starts a Chroma server
+
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
 
 

@@ -16,6 +16,8 @@ import pytest
 
 from tests.index import clean_build, faults
 
+pytestmark = pytest.mark.slow  # kills child processes at 20 points
+
 RANDOM = 10
 
 

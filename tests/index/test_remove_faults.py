@@ -15,6 +15,8 @@ import pytest
 from index.loaders import file_article_id
 from tests.index import clean_build, faults
 
+pytestmark = pytest.mark.slow  # kills child processes
+
 REMOVED = "elmsby.txt"
 POINTS = {
     "inside the catalog transaction, before its commit": (
