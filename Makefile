@@ -39,7 +39,7 @@ test-fast: setup
 check: test
 
 # Retrain the reader from ../shared/training (never run by `make run` or `make test`):
-# the reader model (rag/models/support/: support logit and span head, ~20 min on 2 cores),
+# the reader model (rag/models/support/: support logit and span head, ~25 min on 2 cores),
 # then the sentence-score and confidence weights fitted on the held-out slice's own
 # indexes (~15 min), written to eval/results/reader-fit/ (copy its weights into
 # rag/settings.py; a test compares them).

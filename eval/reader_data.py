@@ -1,4 +1,4 @@
-"""Training examples for the learned reader, read from `../shared/training/` only.
+"""Training examples for the reader, read from `../shared/training/` only.
 
 Each example is a (question, context, label) triple for the support cross-encoder: does
 this sentence, shown with its article's title, state the answer to the question?
