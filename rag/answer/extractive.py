@@ -35,7 +35,6 @@ import numpy as np
 
 from index.catalog import ChunkReading
 from index.keyword import Analyzer
-from index.nlp import EntitySpan
 from index.sentences import sentence_spans
 from rag.answer.base import abstention_text
 from rag.answer.question import QuestionAnalysis, QuestionAnalyzer
@@ -72,7 +71,6 @@ class _Sentence(NamedTuple):
     end: int
     text: str
     vector: np.ndarray | None  # None: no reading stored for its passage
-    entities: list[EntitySpan]
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,6 @@ class Candidate:
     text: str
     features: dict[str, float]
     z: float
-    entities: tuple[EntitySpan, ...] = ()  # the sentence's named entities
     span: Span | None = None
 
     @property
@@ -270,9 +267,7 @@ class ExtractiveAnswerer:
             features["span"] = clip_score(span.score if span is not None else -MAX_SCORE)
             z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
             candidates.append(
-                Candidate(
-                    passages[s.rank], s.start, s.end, s.text, features, z, tuple(s.entities), span
-                )
+                Candidate(passages[s.rank], s.start, s.end, s.text, features, z, span)
             )
         candidates.sort(key=lambda c: c.z, reverse=True)
         return candidates
@@ -316,20 +311,18 @@ class ExtractiveAnswerer:
             if reading is not None:
                 spans: Sequence[tuple[int, int]] = reading.sentences
                 vectors: np.ndarray | None = reading.vectors
-                entities: Sequence[EntitySpan] = reading.entities
             else:  # a passage from a retriever of the caller's own: no stored reading
                 spans = [
                     (passage.start + s, passage.start + e) for s, e in sentence_spans(passage.text)
                 ]
-                vectors, entities = None, ()
+                vectors = None
             for i, (start, end) in enumerate(spans):
                 if (passage.article_id, start) in seen:
                     continue
                 seen.add((passage.article_id, start))
                 text = passage.text[start - passage.start : end - passage.start]
-                inside = [e for e in entities if e.start >= start and e.end <= end]
                 vector = vectors[i] if vectors is not None and len(vectors) > i else None
-                out.append(_Sentence(rank, start, end, text, vector, inside))
+                out.append(_Sentence(rank, start, end, text, vector))
         return out
 
     def _passage_coverage(self, question: str, passage: Passage) -> tuple[float, float]:

@@ -163,7 +163,7 @@ class QuestionAnalyzer:
 
     def analyze(self, question: str) -> QuestionAnalysis:
         doc = self.parse(question)
-        answer_type, _focus = _answer_type(doc)
+        answer_type = _answer_type(doc)
         names = tuple(
             dict.fromkeys(
                 _without_determiner(e) for e in doc.ents if e.label_ in _CONSTRAINT_LABELS
@@ -178,11 +178,11 @@ class QuestionAnalyzer:
         )
 
 
-def _answer_type(doc: Doc) -> tuple[str | None, str | None]:
-    """(answer type, focus noun) from the question's wh-word and the noun it governs."""
+def _answer_type(doc: Doc) -> str | None:
+    """The answer type from the question's wh-word and the noun it governs (its focus)."""
     wh = next((t for t in doc if t.tag_ in ("WDT", "WP", "WP$", "WRB")), None)
     if wh is None:
-        return None, None
+        return None
     word = wh.lower_
     if word == "how":
         nxt = doc[wh.i + 1] if wh.i + 1 < len(doc) else None
@@ -190,27 +190,27 @@ def _answer_type(doc: Doc) -> tuple[str | None, str | None]:
             focus = nxt.head if nxt.head.pos_ == "NOUN" else None
             lemma = focus.lemma_.lower() if focus is not None else None
             if lemma in TIME_UNITS:  # "how many years": a duration ("27 years"), a DATE
-                return "duration", lemma
-            return _HOW_TYPES[nxt.lower_], lemma
-        return None, None
+                return "duration"
+            return _HOW_TYPES[nxt.lower_]
+        return None
     if word == "when":
-        return "date", None
+        return "date"
     if word == "where":
-        return "where", None
+        return "where"
     if word in ("who", "whom", "whose"):
         if _asks_who_someone_is(doc, wh):
-            return None, None
+            return None
         role = _role_asked(wh)  # "Who is the prime minister of Iraq?" asks for a person
         if role is not None and role.lemma_.lower() in FOCUS_TYPES:
-            return FOCUS_TYPES[role.lemma_.lower()], role.lemma_.lower()
-        return "who", None
+            return FOCUS_TYPES[role.lemma_.lower()]
+        return "who"
     if word in ("what", "which"):
         focus = _focus_noun(doc, wh)
         if focus is None:
-            return None, None
+            return None
         lemma = focus.lemma_.lower()
-        return FOCUS_TYPES.get(lemma), lemma
-    return None, None
+        return FOCUS_TYPES.get(lemma)
+    return None
 
 
 def _asks_who_someone_is(doc: Doc, wh: Token) -> bool:
