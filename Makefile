@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	# The local CPU wheel first: a bare `torch` requirement would pull CUDA packages.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,llm,baselines,cluster]'
+	$(BIN)/pip install --quiet -e '.[dev,llm,ollama,baselines,cluster]'
 	touch $@
 
 setup: $(VENV)/.installed

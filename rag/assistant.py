@@ -452,8 +452,9 @@ class Assistant:
         )
         index = self._existing_index()
         state = {**self.status().to_dict(), "generation": index.catalog.generation()}
+        # options may hold a key of its own (`{"api_key": ...}` for a custom class)
         settings = self.settings.model_dump(
-            mode="json", exclude={"api_key": True, "llm": {"api_key"}}
+            mode="json", exclude={"api_key": True, "llm": {"api_key", "options"}}
         )
         record = feedback.record(asked, given, settings, state)
         index.catalog.add_feedback(given.id, answer_id, given.created, record)

@@ -11,9 +11,9 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, get_origin
+from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -31,6 +31,7 @@ from index.settings import (
     NlpSettings,
     StoreSettings,
 )
+from rag.llm_providers import check_provider
 
 MAX_TOP_K = 50
 MAX_QUESTION_CHARS = 2000
@@ -201,10 +202,28 @@ class AnswerSettings(BaseModel):
 class LLMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str | None = Field(None, description="An OpenAI-compatible endpoint (…/v1).")
+    provider: str = Field(
+        "openai_like",
+        description="The llama-index LLM class: openai_like (vLLM, llama.cpp's server, any "
+        "OpenAI-compatible endpoint), openai, ollama (extra `ollama`), or any LLM class as "
+        "'package.module:Class' (given `options` only).",
+    )
+    base_url: str | None = Field(
+        None, description="The endpoint: …/v1 for openai_like (required), Ollama's URL."
+    )
     model: str = Field("local-model", description="Model name sent to the endpoint.")
     api_key: str = Field("not-needed", description="Key sent to the endpoint.")
     timeout_s: float = Field(30.0, gt=0, description="Give up and answer extractively after.")
+    options: dict[str, Any] = Field(
+        {},
+        description="More keyword arguments for the class, as JSON "
+        '(`{"context_window": 8192}`); they win over the ones above.',
+    )
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, provider: str) -> str:
+        return check_provider(provider)
 
 
 class TimelineSettings(BaseModel):

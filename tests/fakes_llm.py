@@ -17,6 +17,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from llama_index.core.llms import (
+    CompletionResponse,
+    CompletionResponseGen,
+    CustomLLM,
+    LLMMetadata,
+)
+from pydantic import Field
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -173,3 +181,24 @@ class FakeLLMServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ScriptedLLM(CustomLLM):
+    """A llama-index LLM class (no HTTP) that answers every prompt with `reply`: built by
+    import path (`tests.fakes_llm:ScriptedLLM`), as a user's own class would be."""
+
+    reply: str = "NO_ANSWER"
+    prompts: list[str] = Field(default_factory=list)
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(model_name="scripted")
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        self.prompts.append(prompt)
+        return CompletionResponse(text=self.reply)
+
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        yield self.complete(prompt, formatted, **kwargs)

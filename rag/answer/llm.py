@@ -1,7 +1,8 @@
 """The optional LLM answerer: a fluent answer from the passages, checked before it is shown.
 
-Any OpenAI-compatible endpoint works (vLLM, llama.cpp server, Ollama, hosted APIs)
-through llama-index's `OpenAILike`. The model writes sentences with `[n]` markers;
+Any llama-index LLM class answers (`llm.provider`, `rag.llm_providers`): by default
+an OpenAI-compatible endpoint (vLLM, llama.cpp server, hosted APIs) through
+llama-index's `OpenAILike`. The model writes sentences with `[n]` markers;
 `Grounder` then keeps only the sentences a passage supports and cites the supporting
 span itself, so the model can neither invent a citation nor a claim. When the model
 fails, times out or writes nothing that survives the check, the fallback (extractive)
@@ -23,6 +24,7 @@ from index.keyword import Analyzer
 from rag.answer.base import Answerer, abstention_text
 from rag.answer.grounding import CheckedClaim, Grounder
 from rag.followup import retrieval_query
+from rag.llm_providers import ProviderUnavailable, build_llm
 from rag.settings import MAX_QUESTION_CHARS, LLMSettings
 from rag.types import Answer, Citation, Passage, Turn
 
@@ -78,20 +80,12 @@ class LLMAnswerer:
 
     @cached_property
     def llm(self) -> Any:
-        """The llama-index LLM, built on first use (importing the OpenAI stack takes a while)."""
-        if not self._settings.base_url:
-            raise LLMUnusable("no llm.base_url is configured (RAG_LLM__BASE_URL)")
-        from llama_index.llms.openai_like import OpenAILike
-
-        return OpenAILike(
-            model=self._settings.model,
-            api_base=self._settings.base_url,
-            api_key=self._settings.api_key,
-            is_chat_model=True,
-            timeout=self._settings.timeout_s,
-            max_retries=0,  # a retry would double the wait; the fallback is the retry
-            temperature=0.0,
-        )
+        """The llama-index LLM of `llm.provider`, built on first use (importing its
+        client stack takes a while)."""
+        try:
+            return build_llm(self._settings)
+        except ProviderUnavailable as error:
+            raise LLMUnusable(str(error)) from error
 
     # --- answering --------------------------------------------------------------------
     def answer(

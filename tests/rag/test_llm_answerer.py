@@ -312,7 +312,7 @@ def test_an_unreachable_or_unconfigured_endpoint_gives_the_extractive_answer(
 
     assert refused.answered_by == missing.answered_by == "extractive"
     assert "cannot connect to the LLM endpoint" in refused.notes[-1]
-    assert "no llm.base_url is configured" in missing.notes[-1]
+    assert "openai_like needs llm.base_url" in missing.notes[-1]
 
 
 # --- follow-ups and the Assistant -------------------------------------------------------
