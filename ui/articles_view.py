@@ -43,34 +43,34 @@ class ArticlesView:
 
 
 def layout() -> ArticlesView:
-    """The view's components, inside the current `gr.Blocks` (in an accordion)."""
-    with gr.Accordion("Articles", open=False, elem_id="rag-articles"):
-        with gr.Row():
-            query = gr.Textbox(
-                label="Search titles and text",
-                placeholder="words, or an article id",
-                elem_id="rag-articles-q",
-                scale=3,
-            )
-            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-articles-since", scale=1)
-            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-articles-until", scale=1)
-            sort = gr.Dropdown(
-                SORTS, value="newest", label="Sort", elem_id="rag-articles-sort", scale=1
-            )
-        search = gr.Button("Show articles", size="sm", elem_id="rag-articles-search")
-        listing = gr.HTML(
-            '<p class="rag-meta">Press "Show articles" to list the archive.</p>',
-            elem_id="rag-articles-list",
+    """The view's components, inside the current `gr.Blocks` (in the Articles tab); the
+    list is filled when the page loads (`ArticleBrowser.first_page`)."""
+    with gr.Row():
+        query = gr.Textbox(
+            label="Search titles and text",
+            placeholder="words, or an article id",
+            elem_id="rag-articles-q",
+            scale=3,
         )
-        with gr.Row():
-            previous = gr.Button("◀ Previous", size="sm", elem_id="rag-articles-prev")
-            next_ = gr.Button("Next ▶", size="sm", elem_id="rag-articles-next")
-        with gr.Row(visible=False, elem_id="rag-articles-confirm") as confirm_row:
-            confirm_text = gr.Markdown(elem_id="rag-articles-confirm-text")
-            confirm = gr.Button(
-                "Delete", variant="stop", size="sm", elem_id="rag-articles-confirm-delete"
-            )
-            cancel = gr.Button("Cancel", size="sm", elem_id="rag-articles-cancel")
+        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-articles-since", scale=1)
+        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-articles-until", scale=1)
+        sort = gr.Dropdown(
+            SORTS, value="newest", label="Sort", elem_id="rag-articles-sort", scale=1
+        )
+    search = gr.Button("Search", size="sm", elem_id="rag-articles-search")
+    listing = gr.HTML(
+        '<p class="rag-meta">Loading the archive…</p>',
+        elem_id="rag-articles-list",
+    )
+    with gr.Row():
+        previous = gr.Button("◀ Previous", size="sm", elem_id="rag-articles-prev")
+        next_ = gr.Button("Next ▶", size="sm", elem_id="rag-articles-next")
+    with gr.Row(visible=False, elem_id="rag-articles-confirm") as confirm_row:
+        confirm_text = gr.Markdown(elem_id="rag-articles-confirm-text")
+        confirm = gr.Button(
+            "Delete", variant="stop", size="sm", elem_id="rag-articles-confirm-delete"
+        )
+        cancel = gr.Button("Cancel", size="sm", elem_id="rag-articles-cancel")
     pick = gr.Textbox(visible="hidden", elem_id="rag-art-pick")
     return ArticlesView(
         query,
@@ -110,7 +110,7 @@ class ArticleBrowser:
                 offset=max(0, offset),
             )
         except RagError as exc:
-            return _error_html(str(exc)), {}
+            return render.error_html(str(exc)), {}
         shown = {
             "offset": page.offset,
             "total": page.total,
@@ -118,6 +118,10 @@ class ArticleBrowser:
             "titles": [a.title for a in page.articles],
         }
         return listing_html(page), shown
+
+    def first_page(self) -> tuple[str, dict[str, Any]]:
+        """The newest articles, shown when the page opens."""
+        return self.show("", "", "", "newest")
 
     def turn_page(
         self, query: str, since: str, until: str, sort: str, shown: dict[str, Any], step: int
@@ -141,7 +145,7 @@ class ArticleBrowser:
             try:
                 article = self.assistant.article(article_id)
             except RagError as exc:
-                return _error_html(str(exc)), gr.skip(), gr.skip(), gr.skip()
+                return render.error_html(str(exc)), gr.skip(), gr.skip(), gr.skip()
             return render.article_html(article, [], None), gr.skip(), gr.skip(), gr.skip()
         title = shown.get("titles", [""] * len(ids))[number] or article_id
         question = (
@@ -162,17 +166,13 @@ class ArticleBrowser:
         try:
             removal = self.assistant.remove([pending])
         except RagError as exc:
-            return hidden, gr.skip(), gr.skip(), "", _error_html(str(exc))
+            return hidden, gr.skip(), gr.skip(), "", render.error_html(str(exc))
         listing, now = self.show(query, since, until, sort, int(shown.get("offset", 0)))
         if not now.get("ids") and now.get("offset", 0) > 0:  # the last one of its page
             listing, now = self.show(query, since, until, sort, now["offset"] - PAGE_SIZE)
         names = ", ".join(a.title or a.id for a in removal.removed) or pending
         note = f'<p class="rag-meta" id="rag-deleted">Deleted: {html.escape(names)}.</p>'
         return hidden, listing, now, "", note
-
-
-def _error_html(message: str) -> str:
-    return f'<div class="rag-error"><b>Error:</b> {html.escape(message)}</div>'
 
 
 def listing_html(page: ArticlePage) -> str:
@@ -202,6 +202,7 @@ def listing_html(page: ArticlePage) -> str:
 
 
 def wire(
+    demo: gr.Blocks,
     view: ArticlesView,
     browser: ArticleBrowser,
     article: gr.HTML,
@@ -210,6 +211,7 @@ def wire(
 ) -> None:
     """Connect the view's events; `refresh_corpus` updates `corpus_outputs` after a delete."""
     private = "private"
+    demo.load(browser.first_page, None, [view.listing, view.shown], api_visibility=private)
     filters = [view.query, view.since, view.until, view.sort]
     for trigger in (view.search.click, view.query.submit, view.sort.change):
         trigger(browser.show, filters, [view.listing, view.shown], api_visibility=private)

@@ -29,7 +29,7 @@ mark.rag-focus { background: #fbbf24; outline: 2px solid #d97706; }
 a.rag-open { font-weight: 600; color: #2563eb; text-decoration: none; cursor: pointer; }
 a.rag-open-link { display: inline-block; margin-top: 4px; font-size: 0.85em; }
 .rag-note { color: #d97706; font-style: italic; }
-.rag-sources { max-height: 380px; overflow-y: auto; padding-right: 4px; }
+ol.rag-timeline { list-style: none; padding-left: 0; }
 table.rag-articles { width: 100%; border-collapse: collapse; font-size: 0.9em; }
 table.rag-articles th, table.rag-articles td { text-align: left; padding: 3px 6px;
   border-bottom: 1px solid rgba(127, 127, 127, 0.25); vertical-align: top; }
@@ -41,28 +41,24 @@ a.rag-delete { color: #dc2626; text-decoration: none; cursor: pointer; font-size
 
 ON_LOAD_JS = """
 () => {
+ // A click on one of our links goes to the hidden box of its view: a [n] marker or a
+ // source card of the chat, an Articles row, a [n] of the Timeline tab.
+ const routes = [["#cite-", "#rag-pick"], ["#art-", "#rag-art-pick"], ["#tl-", "#rag-tl-pick"]];
  document.addEventListener("click", (event) => {
-  const link = event.target.closest && event.target.closest('a[href^="#cite-"]');
-  if (!link) return;
-  event.preventDefault();
-  event.stopPropagation();
-  const box = document.querySelector("#rag-pick textarea, #rag-pick input");
-  if (!box) return;
-  // A counter makes every click a change, even on the same marker twice.
-  window.ragClicks = (window.ragClicks || 0) + 1;
-  box.value = link.getAttribute("href").slice("#cite-".length) + "-" + window.ragClicks;
-  box.dispatchEvent(new Event("input", { bubbles: true }));
- }, true);
- // The Articles view's row links: "open" or "delete" and the row's place on the page.
- document.addEventListener("click", (event) => {
-  const link = event.target.closest && event.target.closest('a[href^="#art-"]');
-  if (!link) return;
-  event.preventDefault();
-  const box = document.querySelector("#rag-art-pick textarea, #rag-art-pick input");
-  if (!box) return;
-  window.ragClicks = (window.ragClicks || 0) + 1;
-  box.value = link.getAttribute("href").slice("#art-".length) + "-" + window.ragClicks;
-  box.dispatchEvent(new Event("input", { bubbles: true }));
+  if (!event.target.closest) return;
+  for (const [prefix, target] of routes) {
+   const link = event.target.closest('a[href^="' + prefix + '"]');
+   if (!link) continue;
+   event.preventDefault();
+   event.stopPropagation();
+   const box = document.querySelector(target + " textarea, " + target + " input");
+   if (!box) return;
+   // A counter makes every click a change, even on the same link twice.
+   window.ragClicks = (window.ragClicks || 0) + 1;
+   box.value = link.getAttribute("href").slice(prefix.length) + "-" + window.ragClicks;
+   box.dispatchEvent(new Event("input", { bubbles: true }));
+   return;
+  }
  }, true);
  // Gradio labels each message with its raw content (our markers' HTML): label it with
  // the words a reader sees instead.
@@ -80,9 +76,10 @@ ON_LOAD_JS = """
 }
 """
 
-SCROLL_JS = """
+_SCROLL_JS = """
 () => {
-  // Scroll the article panel, not the page, so the chat stays where the reader left it.
+  // Scroll the article panel to the focused quote. The page itself moves only after a
+  // click (SCROLL_JS) on a panel that is off screen: the chat stays where it was.
   const show = (tries) => {
     const mark = document.querySelector("#rag-article #rag-focus");
     const box = document.querySelector("#rag-article .rag-article-text");
@@ -93,13 +90,15 @@ SCROLL_JS = """
     const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
     box.scrollTop += offset - box.clientHeight / 3;
     const panel = box.getBoundingClientRect();
-    if (panel.top < 0 || panel.bottom > window.innerHeight) {
+    if (PAGE && (panel.top < 0 || panel.bottom > window.innerHeight)) {
       box.scrollIntoView({ block: "nearest" });
     }
   };
   show(20);
 }
 """
+SCROLL_JS = _SCROLL_JS.replace("PAGE", "true")  # the reader clicked a [n]
+FOLLOW_JS = _SCROLL_JS.replace("PAGE", "false")  # a new answer: the panel follows it
 
 DOWNLOAD_JS = """
 (text) => {

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import gradio as gr
 
-from rag import Answer, Assistant, Citation, InputError, RagError, Status, Turn
+from rag import Answer, Assistant, InputError, RagError, Status, Turn
 from ui import articles_view, assets, feedback_view, render, timeline_view
 from ui.examples import example_questions
 from ui.page import EMPTY_ARTICLE, EMPTY_SOURCES, Page, layout
@@ -54,13 +54,14 @@ class ChatSession:
         since: str,
         until: str,
         time_window: bool | None = None,
-    ) -> Iterator[tuple[Messages, Answers, str, str, str]]:
-        """Stream the answer into the chat; then fill the sources panel and the copy text.
+    ) -> Iterator[tuple[Messages, Answers, str, str, str, str]]:
+        """Stream the answer into the chat; then fill the sources panel, the copy text and
+        the Article panel (the first cited article: the panel follows the newest answer).
         A timeline question gets a timeline (`ui.timeline_view`)."""
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
-            yield messages, answers, gr.skip(), gr.skip(), ""
+            yield messages, answers, gr.skip(), gr.skip(), "", gr.skip()
             return
         turn = len(answers)
         messages = [*messages, {"role": "user", "content": render.escape_markdown(question)}]
@@ -77,31 +78,33 @@ class ChatSession:
             )
         except RagError as exc:
             messages.append({"role": "assistant", "content": render.error_markdown(str(exc))})
-            yield messages, [*answers, None], gr.skip(), gr.skip(), ""
+            yield messages, [*answers, None], EMPTY_SOURCES, "", "", EMPTY_ARTICLE
             return
         except Exception:
             log.exception("answering %r failed", question)
             error = render.error_markdown("Something went wrong while answering; see the log.")
             messages.append({"role": "assistant", "content": error})
-            yield messages, [*answers, None], gr.skip(), gr.skip(), ""
+            yield messages, [*answers, None], EMPTY_SOURCES, "", "", EMPTY_ARTICLE
             return
         short = answer.short_answer.text if answer.short_answer else None
         for prefix in stream_prefixes(answer.text):
             content = render.answer_markdown(prefix, turn, abstained=answer.abstained, short=short)
-            yield [*messages, {"role": "assistant", "content": content}], answers, "", "", ""
+            streamed = [*messages, {"role": "assistant", "content": content}]
+            yield streamed, answers, "", "", "", EMPTY_ARTICLE
             time.sleep(STREAM_DELAY_S)
         sources = render.sources_html(answer, turn, self.contexts(answer))
         final = render.answer_markdown(answer.text, turn, abstained=answer.abstained, short=short)
         messages.append({"role": "assistant", "content": final})
-        yield messages, [*answers, answer], sources, render.copy_text(answer), ""
+        article = self.first_article(answer)
+        yield messages, [*answers, answer], sources, render.copy_text(answer), "", article
 
     def respond_every_date(
         self, messages: Messages, answers: Answers, top_k: float, since: str, until: str
-    ) -> Iterator[tuple[Messages, Answers, str, str, str]]:
+    ) -> Iterator[tuple[Messages, Answers, str, str, str, str]]:
         """The window chip's click: the last question again, over every date."""
         last = next((a for a in reversed(answers) if a is not None), None)
         if last is None:
-            yield messages, answers, gr.skip(), gr.skip(), gr.skip()
+            yield messages, answers, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         yield from self.respond(
             last.question, messages, answers, top_k, since, until, time_window=False
@@ -122,6 +125,12 @@ class ChatSession:
         return found
 
     # --- reading ------------------------------------------------------------------------
+    def first_article(self, answer: Answer) -> str:
+        """The Article panel for a new answer: its first cited article, or the hint."""
+        if not answer.citations:
+            return EMPTY_ARTICLE
+        return render.cited_article(answer, answer.citations[0].n, self.assistant.article)
+
     def open_citation(self, pick: str, answers: Answers) -> tuple[str, str]:
         """`pick` is 'turn-n-click': show answer `turn`'s sources and citation n's article."""
         match = _PICK.match(pick or "")
@@ -131,25 +140,18 @@ class ChatSession:
         answer = answers[turn] if turn < len(answers) else None
         if answer is None:
             return gr.skip(), gr.skip()
-        citation = next((c for c in answer.citations if c.n == n), None)
         sources = render.sources_html(answer, turn, self.contexts(answer))
-        if citation is None:
-            return sources, gr.skip()
-        try:
-            article = self.assistant.article(citation.article_id)
-        except RagError as exc:
-            return sources, render.error_markdown(str(exc))
-        spans = [span(c) for c in answer.citations if c.article_id == citation.article_id]
-        return sources, render.article_html(article, spans, focus=n)
+        return sources, render.cited_article(answer, n, self.assistant.article, gr.skip())
 
-    def select_answer(self, answers: Answers, evt: gr.SelectData) -> tuple[str, str]:
-        """Clicking an answer in the chat shows its sources."""
+    def select_answer(self, answers: Answers, evt: gr.SelectData) -> tuple[str, str, str]:
+        """Clicking an answer in the chat shows its sources and its first cited article."""
         index = evt.index if isinstance(evt.index, int) else evt.index[0]
         turn = index // 2  # every question gets exactly one reply
         answer = answers[turn] if 0 <= turn < len(answers) else None
         if answer is None:
-            return gr.skip(), gr.skip()
-        return render.sources_html(answer, turn, self.contexts(answer)), render.copy_text(answer)
+            return gr.skip(), gr.skip(), gr.skip()
+        sources = render.sources_html(answer, turn, self.contexts(answer))
+        return sources, render.copy_text(answer), self.first_article(answer)
 
     # --- the corpus ---------------------------------------------------------------------
     def corpus(self) -> tuple[str, Any]:
@@ -196,10 +198,6 @@ def history(answers: Answers) -> list[Turn]:
     return turns
 
 
-def span(c: Citation) -> render.Span:
-    return render.Span(c.start, c.end, c.n)
-
-
 def stream_prefixes(text: str, words: int = STREAM_WORDS) -> Iterator[str]:
     """Growing prefixes of `text`, `words` words at a time, ending before the whole text."""
     pieces = _WORDS.findall(text)
@@ -231,7 +229,7 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title="newsrag: ask the news") as demo:
         answers = gr.State([])
         page = layout()
-        _wire(session, page, answers)
+        _wire(demo, session, page, answers)
         demo.load(session.corpus, None, [page.status, page.examples], api_visibility="private")
 
         def ask(
@@ -249,14 +247,16 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
     return demo
 
 
-def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
+def _wire(demo: gr.Blocks, session: ChatSession, page: Page, answers: gr.State) -> None:
     """The page's events; none of them but `/ask` is part of the public API."""
     ask_inputs = [page.question, page.chat, answers, page.top_k, page.since, page.until]
-    ask_outputs = [page.chat, answers, page.sources, page.copy_text, page.question]
+    ask_outputs = [page.chat, answers, page.sources, page.copy_text, page.question, page.article]
     for trigger in (page.send.click, page.question.submit):
         trigger(session.respond, ask_inputs, ask_outputs, api_visibility=PRIVATE).then(
             render.conversation_markdown, answers, page.conversation, api_visibility=PRIVATE
-        ).then(timeline_view.chip_update, answers, page.window_chip, api_visibility=PRIVATE)
+        ).then(timeline_view.chip_update, answers, page.window_chip, api_visibility=PRIVATE).then(
+            None, js=assets.FOLLOW_JS
+        )
     again = [page.chat, answers, page.top_k, page.since, page.until]
     page.window_chip.click(
         session.respond_every_date, again, ask_outputs, api_visibility=PRIVATE
@@ -268,8 +268,10 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
     page.pick.change(
         session.open_citation, [page.pick, answers], opened, api_visibility=PRIVATE
     ).then(None, js=assets.SCROLL_JS)
-    selected = [page.sources, page.copy_text]
-    page.chat.select(session.select_answer, answers, selected, api_visibility=PRIVATE)
+    selected = [page.sources, page.copy_text, page.article]
+    page.chat.select(session.select_answer, answers, selected, api_visibility=PRIVATE).then(
+        None, js=assets.FOLLOW_JS
+    )
     page.copy.click(None, page.copy_text, None, js=assets.COPY_JS)
     reset = [page.chat, answers, page.sources, page.article, page.copy_text]
     for cleared in (page.clear.click, page.chat.clear):  # our button and the chat's bin icon
@@ -281,7 +283,9 @@ def _wire(session: ChatSession, page: Page, answers: gr.State) -> None:
     page.add.click(session.upload, page.files, uploaded, api_visibility=PRIVATE)
     browser = articles_view.ArticleBrowser(session.assistant)
     corpus = [page.status, page.examples]
-    articles_view.wire(page.articles, browser, page.article, session.corpus, corpus)
+    articles_view.wire(demo, page.articles, browser, page.article, session.corpus, corpus)
+    timelines = timeline_view.TimelineHandlers(session.assistant)
+    timeline_view.wire_tab(page.timeline, timelines, page.article, assets.SCROLL_JS)
     thumbs = feedback_view.FeedbackHandlers(session.assistant)
     feedback_view.wire(page.feedback, thumbs, page.chat, answers)
 

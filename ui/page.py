@@ -9,6 +9,7 @@ import gradio as gr
 from ui import articles_view, feedback_view, timeline_view
 from ui.articles_view import ArticlesView
 from ui.feedback_view import FeedbackView
+from ui.timeline_view import TimelineTab
 
 EMPTY_SOURCES = '<p class="rag-meta">Sources of the selected answer appear here.</p>'
 EMPTY_ARTICLE = '<p class="rag-meta">Click a [n] marker or a source to read its article.</p>'
@@ -38,16 +39,24 @@ class Page:
     conversation: gr.Textbox  # hidden: the whole conversation as Markdown, for the download
     feedback: FeedbackView
     window_chip: gr.Button  # the dates read from the question; a click searches every date
+    timeline: TimelineTab
 
 
 def layout() -> Page:
-    """Lay the page out inside the current `gr.Blocks`."""
+    """Lay the page out inside the current `gr.Blocks`: the Chat, Timeline and Articles
+    tabs on the left; the Sources and the Article panel, which every tab fills, on the
+    right; the corpus below."""
     gr.Markdown("## Ask the news archive\nAnswers quote the articles; click a [n] to read.")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=5):
-            chat = _chat_column()
-            window_chip = timeline_view.chip()
-            feedback = feedback_view.layout()
+        with gr.Column(scale=5), gr.Tabs(elem_id="rag-tabs"):
+            with gr.Tab("Chat", elem_id="rag-tab-chat"):
+                chat = _chat_column()
+                window_chip = timeline_view.chip()
+                feedback = feedback_view.layout()
+            with gr.Tab("Timeline", elem_id="rag-tab-timeline"):
+                timeline = timeline_view.tab_layout()
+            with gr.Tab("Articles", elem_id="rag-articles"):
+                articles = articles_view.layout()
         with gr.Column(scale=4):
             gr.Markdown("### Sources")
             sources = gr.HTML(EMPTY_SOURCES, elem_id="rag-sources", js_on_load=None)
@@ -65,13 +74,12 @@ def layout() -> Page:
                 elem_id="rag-upload",
             )
             add = gr.Button("Add to the index", elem_id="rag-add")
-    articles = articles_view.layout()
     pick = gr.Textbox(visible="hidden", elem_id="rag-pick")
     copy_text = gr.Textbox(visible="hidden", elem_id="rag-copy-text")
     conversation = gr.Textbox(visible="hidden", elem_id="rag-conversation")
     return Page(
         *chat[:-1], sources, article, status, report, files, add, pick, copy_text, articles,
-        chat[-1], conversation, feedback, window_chip,
+        chat[-1], conversation, feedback, window_chip, timeline,
     )  # fmt: skip
 
 

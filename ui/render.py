@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
-from rag import Answer, ArticleRef, ArticleView, Citation, IngestReport, Passage, Skipped, Status
+from rag import (
+    Answer,
+    ArticleRef,
+    ArticleView,
+    Citation,
+    IngestReport,
+    Passage,
+    RagError,
+    Skipped,
+    Status,
+    Timeline,
+)
 from rag.types import also_in_text
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -60,6 +72,10 @@ def answer_markdown(
     if abstained:
         return _boxed("rag-abstain", f"**No answer in the corpus.** {body}")
     return body
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-error"><b>Error:</b> {html.escape(message)}</div>'
 
 
 def error_markdown(message: str) -> str:
@@ -180,6 +196,40 @@ def _also_in_html(refs: tuple[ArticleRef, ...]) -> str:
     return f'<p class="rag-meta rag-also-in">{html.escape(also_in_text(refs))}</p>'
 
 
+def timeline_html(timeline: Timeline) -> str:
+    """The Timeline tab: one card per article in date order, its key sentences with
+    `[n]` markers that open the article (`#tl-n`), and the copies of its story."""
+    dates = timeline.date_range
+    count = plural(len(timeline.entries), "article")
+    head = f"{count}, {dates[0]} to {dates[1]}" if dates else count
+    lines = [f'<p class="rag-meta" id="rag-timeline-head">{html.escape(head)}</p>']
+    lines += [f'<p class="rag-meta">{html.escape(note)}</p>' for note in _timeline_notes(timeline)]
+    if not timeline.entries:
+        lines.append(f"<p>{html.escape(timeline.text)}</p>")
+    cards = []
+    for e in timeline.entries:
+        quotes = " ".join(
+            f'{html.escape(c.quote)} <a class="rag-marker" href="#tl-{c.n}">[{c.n}]</a>'
+            for c in e.sentences
+        )
+        cards.append(
+            f'<li class="rag-card rag-event">{_meta(e.title, e.date, e.source, None)}'
+            f'<div class="rag-context">{quotes}</div>{_also_in_html(e.also_in)}</li>'
+        )
+    if cards:
+        lines.append(f'<ol class="rag-timeline">{"".join(cards)}</ol>')
+    if timeline.left_out:
+        lines.append(f'<p class="rag-meta">… and {timeline.left_out} more articles.</p>')
+    return "".join(lines)
+
+
+def _timeline_notes(timeline: Timeline) -> list[str]:
+    if timeline.window is None:
+        return list(timeline.notes)
+    searched = timeline.window.text
+    return [f"{searched[0].upper()}{searched[1:]}.", *timeline.notes]
+
+
 def passage_rank(citation: Citation, passages: Sequence[Passage]) -> int | None:
     """1 + the place of the passage holding `citation` in the search results."""
     for rank, p in enumerate(passages, 1):
@@ -220,6 +270,22 @@ def article_html(article: ArticleView, spans: Sequence[Span], focus: int | None)
         f'<div class="rag-article-text">{highlighted(article.text, spans, focus=focus)}</div>'
         "</div>"
     )
+
+
+def cited_article(
+    answer: Answer, n: int, fetch: Callable[[str], ArticleView], empty: Any = ""
+) -> Any:
+    """The Article panel for citation `n` of `answer`: its article, every span the answer
+    cites from it marked, `n` in focus; `empty` when there is no such citation."""
+    citation = next((c for c in answer.citations if c.n == n), None)
+    if citation is None:
+        return empty
+    try:
+        article = fetch(citation.article_id)
+    except RagError as exc:
+        return error_html(str(exc))
+    spans = [Span(c.start, c.end, c.n) for c in answer.citations if c.article_id == article.id]
+    return article_html(article, spans, focus=n)
 
 
 def copy_text(answer: Answer) -> str:

@@ -1,4 +1,9 @@
-"""The chat's timelines and its time-window chip.
+"""The chat's timelines: the Timeline tab, timeline questions in the chat, and the
+time-window chip.
+
+The **Timeline tab** takes a topic and a date range and lists `Assistant.timeline`'s
+articles, each with its key sentences; a `[n]` opens the article in the Article panel
+with the timeline's sentences highlighted.
 
 A question that asks for a timeline ("What happened with X?", "timeline of X",
 "What's new about X since March?", `rag.timeline.route`) is answered with
@@ -11,14 +16,88 @@ question again over every date.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import gradio as gr
 
-from rag import Answer, Assistant, Turn, parse_date_arg
+from rag import Answer, Assistant, RagError, Turn, parse_date_arg
 from rag.timeline import day_after, route
+from ui import render
+
+_PICK = re.compile(r"^(\d+)-\d+$")  # "n-clicks", written by the page script
+
+
+@dataclass
+class TimelineTab:
+    topic: gr.Textbox
+    since: gr.Textbox
+    until: gr.Textbox
+    show: gr.Button
+    listing: gr.HTML
+    pick: gr.Textbox  # hidden: the page script writes a clicked `[n]` here
+    shown: gr.State  # the timeline on screen as an `Answer`, or None
+
+
+def tab_layout() -> TimelineTab:
+    """The Timeline tab's components, inside the current `gr.Blocks`."""
+    with gr.Row():
+        topic = gr.Textbox(
+            label="Topic",
+            placeholder="e.g. the Kestrel Valley dam",
+            elem_id="rag-timeline-topic",
+            scale=3,
+            max_length=2000,
+        )
+        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-timeline-since", scale=1)
+        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-timeline-until", scale=1)
+    show = gr.Button("Show timeline", variant="primary", size="sm", elem_id="rag-timeline-show")
+    listing = gr.HTML(
+        '<p class="rag-meta">The articles about a topic, in date order.</p>',
+        elem_id="rag-timeline",
+    )
+    pick = gr.Textbox(visible="hidden", elem_id="rag-tl-pick")
+    return TimelineTab(topic, since, until, show, listing, pick, gr.State(None))
+
+
+class TimelineHandlers:
+    """The Timeline tab's handlers."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def show(self, topic: str, since: str, until: str) -> tuple[Any, Any]:
+        """(the listing, the timeline as an Answer); errors are shown in the listing."""
+        topic = (topic or "").strip()
+        if not topic:
+            gr.Warning("Type a topic first.")
+            return gr.skip(), gr.skip()
+        try:
+            timeline = self.assistant.timeline(topic, since=since or None, until=until or None)
+        except RagError as exc:
+            return render.error_html(str(exc)), None
+        return render.timeline_html(timeline), timeline.as_answer(topic)
+
+    def open(self, pick: str, shown: Answer | None) -> Any:
+        """A clicked `[n]`: its article, every sentence the timeline quotes from it marked."""
+        match = _PICK.match(pick or "")
+        if not match or shown is None:
+            return gr.skip()
+        return render.cited_article(shown, int(match.group(1)), self.assistant.article)
+
+
+def wire_tab(
+    tab: TimelineTab, handlers: TimelineHandlers, article: gr.HTML, scroll_js: str
+) -> None:
+    inputs = [tab.topic, tab.since, tab.until]
+    for trigger in (tab.show.click, tab.topic.submit):
+        trigger(handlers.show, inputs, [tab.listing, tab.shown], api_visibility="private")
+    tab.pick.change(handlers.open, [tab.pick, tab.shown], article, api_visibility="private").then(
+        None, js=scroll_js
+    )
 
 
 def chip() -> gr.Button:

@@ -53,6 +53,10 @@ class ChatPage:
             self.elsewhere.append(url)
             route.abort()
 
+    def open_tab(self, name: str) -> None:
+        """Switch to the Chat, Timeline or Articles tab."""
+        self.page.get_by_role("tab", name=name).click()
+
     def bot_messages(self) -> int:
         return self.page.locator(BOT).count()
 

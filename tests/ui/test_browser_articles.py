@@ -47,8 +47,8 @@ def chat(browser: Browser, archive: Assistant) -> Iterator[ChatPage]:
 
 
 def show_articles(chat: ChatPage) -> None:
-    chat.page.locator("#rag-articles .label-wrap").first.click()
-    chat.page.click("#rag-articles-search")
+    """Open the Articles tab, which lists the newest articles without a click on Search."""
+    chat.open_tab("Articles")
     chat.page.locator(f"{LIST} table.rag-articles").wait_for(timeout=10_000)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -11,6 +13,7 @@ import pytest
 from rag import Assistant
 from ui import chat
 from ui.examples import candidate_questions, example_questions
+from ui.page import EMPTY_ARTICLE, EMPTY_SOURCES
 from ui.uploads import add_uploads, safe_name, uploads_dir
 
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
@@ -27,7 +30,7 @@ def test_answers_stream_in_growing_prefixes_then_fill_the_sources(
     texts = [u[0][-1]["content"] for u in updates]
     assert len(updates) > 2
     assert all(len(a) <= len(b) for a, b in itertools.pairwise(texts))
-    messages, answers, sources, copied, question_box = updates[-1]
+    messages, answers, sources, copied, question_box, _ = updates[-1]
     assert "85 targets" in messages[-1]["content"] and "#cite-0-1" in messages[-1]["content"]
     assert len(answers) == 1 and "85 targets" in copied and question_box == ""
     assert "<mark" in sources
@@ -204,3 +207,41 @@ def test_stream_prefixes_end_before_the_whole_text() -> None:
     text = "one two three four five six seven"
     prefixes = list(chat.stream_prefixes(text, words=2))
     assert prefixes == ["one two ", "one two three four ", "one two three four five six "]
+
+
+def marked(article_html: str) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r"<mark[^>]*>(.*?)</mark>", article_html)]
+
+
+def test_the_article_panel_follows_the_newest_answer(seeded_fake_assistant: Assistant) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    first = ask(session, QUESTION)
+    assert all(update[5] == EMPTY_ARTICLE for update in first[:-1])  # cleared while streaming
+    answers = first[-1][1]
+    cited = answers[0].citations[0]
+    assert cited.quote in marked(first[-1][5]) and 'id="rag-focus"' in first[-1][5]
+
+    second = ask(session, "Who is Aron Lund?", answers=answers)[-1]
+    latest = second[1][-1]
+    panel = second[5]
+    same_article = [
+        c.quote for c in latest.citations if c.article_id == latest.citations[0].article_id
+    ]
+    assert marked(panel) == sorted(same_article, key=panel.index)  # only this answer's spans
+    assert cited.quote not in marked(panel)
+
+    failed = ask(session, QUESTION, answers=second[1], since="not a date")[-1]
+    assert failed[2] == EMPTY_SOURCES and failed[5] == EMPTY_ARTICLE
+
+
+def test_selecting_an_earlier_answer_brings_back_its_article(
+    seeded_fake_assistant: Assistant,
+) -> None:
+    session = chat.ChatSession(seeded_fake_assistant)
+    answers = ask(session, QUESTION)[-1][1]
+    answers = ask(session, "Who is Aron Lund?", answers=answers)[-1][1]
+    sources, copied, article = session.select_answer(
+        answers, gr.SelectData(None, {"index": 1, "value": ""})
+    )
+    assert answers[0].citations[0].quote in marked(article)
+    assert "85 targets" in copied and "<mark" in sources

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+
+import gradio as gr
 import pytest
 
 from rag import Assistant, Settings
@@ -67,3 +70,32 @@ def test_the_window_chip_shows_the_questions_dates_and_removes_them(
     assert len(answers) == 2 and latest is not None and latest.question == WEEK
     assert any(p.date < "2024-02-03" for p in latest.passages)  # every date now
     assert timeline_view.chip_update(answers).visible is False
+
+
+def test_the_timeline_tab_lists_the_topics_articles_and_opens_a_cited_one(
+    session: chat.ChatSession,
+) -> None:
+    handlers = timeline_view.TimelineHandlers(session.assistant)
+    listing, shown = handlers.show("the Kestrel Valley dam", "", "")
+    assert shown.answered_by == "timeline" and len(shown.citations) >= 5
+    assert "4 articles, 2024-01-05 to 2024-02-08" in listing
+    events = listing[listing.index("<ol") :]
+    assert events.index("2024-01-05") < events.index("2024-01-20") < events.index("2024-02-08")
+    assert 'href="#tl-1"' in events and "also in" in events.lower()
+
+    article = handlers.open("3-17", shown)
+    third = shown.citations[2]
+    assert 'id="rag-focus"' in article and html.escape(third.quote) in article
+
+    between, _ = handlers.show("the Kestrel Valley dam", "2024-01-10", "2024-01-31")
+    assert "2024-01-20" in between and "2024-01-05" not in between and "2024-02-08" not in between
+
+
+def test_the_timeline_tab_reports_a_bad_date_and_ignores_an_empty_topic(
+    session: chat.ChatSession,
+) -> None:
+    handlers = timeline_view.TimelineHandlers(session.assistant)
+    listing, shown = handlers.show("the dam", "10/02/2024", "")
+    assert "rag-error" in listing and "since" in listing and shown is None
+    assert handlers.show("  ", "", "") == (gr.skip(), gr.skip())
+    assert handlers.open("nonsense", None) == gr.skip()
