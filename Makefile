@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser run test test-fast check lint bench train-reader fit-reader
+.PHONY: setup browser run test test-fast check lint bench train-reader fit-reader screenshots
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ test-fast: setup
 	$(BIN)/pytest -m "not slow and not browser" -q
 
 check: test
+
+# docs/screenshots/: one PNG per view of the chat, taken in headless Chromium.
+screenshots: setup browser
+	$(BIN)/python -m tests.ui.screenshots --out docs/screenshots
 
 # Retrain the reader from ../shared/training (never run by `make run` or `make test`):
 # the reader model (rag/models/support/: support logit and span head, ~25 min on 2 cores),

@@ -62,6 +62,8 @@ class ChatPage:
 
     def ask(self, question: str) -> str:
         """Type `question`, press Send, wait for the whole answer; return its text."""
+        if not self.page.locator("#rag-question textarea").is_visible():
+            self.open_tab("Chat")
         before = self.bot_messages()
         self.page.fill("#rag-question textarea", question)
         self.page.click("#rag-send")

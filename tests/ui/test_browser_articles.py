@@ -103,8 +103,12 @@ def test_list_search_open_and_delete_with_confirmation(
 def test_pages_through_the_list(
     chat: ChatPage, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(articles_view, "PAGE_SIZE", 2)
+    monkeypatch.setattr(articles_view, "PAGE_SIZE", 2)  # after the list on open: search again
     show_articles(chat)
+    chat.page.click("#rag-articles-search")
+    chat.page.wait_for_function(
+        "() => document.querySelector('#rag-articles-list').innerText.includes('1–2 of 3')"
+    )
     first = rows(chat)
     assert len(first) == 2 and "1–2 of 3 articles" in chat.page.inner_text(LIST)
     chat.page.click("#rag-articles-next")
