@@ -34,8 +34,26 @@ def files(passages: list[Passage]) -> list[str]:
 
 
 def test_without_collapse_copies_of_one_story_fill_the_results(tmp_path: Path) -> None:
-    plain = build(tmp_path)
+    plain = build(tmp_path, collapse_duplicates=False)
     assert set(files(plain.search(QUESTION, top_k=5))) >= WIRE_FILES
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        QUESTION,
+        "Kestrel dam breach",
+        "What happened when the dam burst near Kestrel?",
+        "flooded homes evacuated residents",
+        "Which rivers rose after the breach?",
+    ],
+)
+def test_by_default_copies_of_one_story_never_take_two_of_the_five_passages(
+    tmp_path: Path, question: str
+) -> None:
+    default = build(tmp_path)  # collapse is on unless turned off
+    wire = [name for name in files(default.search(question, top_k=5)) if name in WIRE_FILES]
+    assert len(wire) <= 1, wire
 
 
 def test_a_cluster_is_one_result_its_representative_listing_the_other_copies(
