@@ -6,21 +6,28 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup browser run test test-fast check lint bench train-reader fit-reader screenshots
+.PHONY: setup setup-run browser run test test-fast check lint bench train-reader fit-reader screenshots
 
-$(VENV)/.installed: pyproject.toml
+# What the chat needs (`make run`), then the extras and test tools on top (`make test`).
+$(VENV)/.installed-run: pyproject.toml
 	python3 -m venv $(VENV)
 	# The local CPU wheel first: a bare `torch` requirement would pull CUDA packages.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,llm,ollama,baselines,cluster]'
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run
+	$(BIN)/pip install --quiet -e '.[dev,eval,llm,ollama,baselines,cluster]'
+	touch $@
+
+setup-run: $(VENV)/.installed-run
 
 setup: $(VENV)/.installed
 
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-run: setup
+run: setup-run
 	$(BIN)/rag serve
 
 lint: setup

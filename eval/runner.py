@@ -57,7 +57,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     )
     write_outputs(results, args.out, earlier=earlier)
     print(summary(results))
-    print(f"wrote {args.out / 'report.md'}, {args.out / 'results.json'} and plots")
+    print(f"wrote {args.out / 'report.md'}, {args.out / 'results.json'}")
     for problem in problems:
         print(f"THRESHOLD MISSED: {problem}", file=sys.stderr)
     return EXIT_FAILURE if problems else EXIT_OK
@@ -219,14 +219,19 @@ def load_results(path: Path) -> dict[str, Any]:
 def write_outputs(
     results: dict[str, Any], out: Path, *, earlier: dict[str, Any] | None = None
 ) -> None:
-    from eval.plots import write_plots
     from eval.report import write_report
 
     out.mkdir(parents=True, exist_ok=True)
     # One line per question record keeps the file small and its diffs readable.
     text = _dump(_finite(results))
     (out / "results.json").write_text(text + "\n")
-    plots = write_plots(results, out)
+    try:
+        from eval.plots import write_plots
+    except ImportError as error:  # matplotlib is the `eval` extra, not needed to chat
+        print(f"plots skipped ({error}): pip install -e '.[eval]' to draw them", file=sys.stderr)
+        plots: list[Path] = []
+    else:
+        plots = write_plots(results, out)
     write_report(results, out / "report.md", plots=plots, earlier=earlier)
 
 

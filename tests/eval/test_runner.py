@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,18 @@ def test_outputs_are_written_and_compare_reads_them_back(
     report = (tmp_path / "again.md").read_text()
     assert "## Compared with the earlier run" in report
     assert "| newsrag | hit@5 |" in report
+
+
+def test_without_matplotlib_the_report_is_written_and_the_plots_skipped(
+    results: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setitem(sys.modules, "eval.plots", None)  # as without the `eval` extra
+    write_outputs(results, tmp_path)
+    assert (tmp_path / "results.json").stat().st_size > 0
+    report = (tmp_path / "report.md").read_text()
+    assert "## Scores" in report and "## Plots" not in report
+    assert not list(tmp_path.glob("*.png"))
+    assert "pip install -e '.[eval]'" in capsys.readouterr().err
 
 
 def test_thresholds_pass_and_fail(results: dict[str, Any], tmp_path: Path) -> None:
