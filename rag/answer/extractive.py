@@ -294,11 +294,17 @@ class ExtractiveAnswerer:
             ][:1]
         chosen = [*context, best][-limit:]
         threshold = _logit(self._settings.min_support)
+        quoted = {_wording(c.text) for c in chosen}
         for other in ranked[1:]:
             if len(chosen) >= limit:
                 break
-            if other not in chosen and other.features["support"] >= threshold:
+            # The same sentence in another article (a wire paragraph reused, a copy
+            # too short for the near-duplicate sketch) is quoted once, at its best rank.
+            if other in chosen or _wording(other.text) in quoted:
+                continue
+            if other.features["support"] >= threshold:
                 chosen.append(other)
+                quoted.add(_wording(other.text))
         return chosen
 
     def _sentences(self, passages: Sequence[Passage]) -> list[_Sentence]:
@@ -362,6 +368,11 @@ def _pick_span(chosen: Sequence[Candidate], min_score: float) -> Pick | None:
         end=candidate.start + span.end,
     )
     return Pick(short, candidate, span.score)
+
+
+def _wording(sentence: str) -> str:
+    """A sentence's words, case and spacing aside: equal for two copies of it."""
+    return " ".join(sentence.casefold().split())
 
 
 def clip_score(value: float) -> float:

@@ -111,6 +111,18 @@ def test_only_sentences_the_model_scores_as_support_are_quoted_after_the_best() 
     assert len(strict.answer("When did the council meet?", [passage()]).citations) == 1
 
 
+def test_a_sentence_two_articles_share_is_quoted_once() -> None:
+    logits = {"council met": 4.0, "weather": 0.5}
+    answerer = reader(knobs(min_confidence=0.0), scripted(logits, spans=logits))
+    copy = Passage("c2", "b", "", "2024-02-11", "b.txt", TEXT, 0, len(TEXT), 0.9)
+    answer = answerer.answer("When did the council meet?", [passage(), copy])
+    assert [c.quote for c in answer.citations] == [
+        "The council met on Monday.",
+        "The weather was mild.",
+    ]  # each once, from the first article: the copy's equal sentences are not repeated
+    assert {c.article_id for c in answer.citations} == {"a"}
+
+
 def test_only_the_shortlist_nearest_the_question_is_scored() -> None:
     seen: list[int] = []
 
