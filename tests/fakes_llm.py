@@ -23,6 +23,7 @@ from llama_index.core.llms import (
     CustomLLM,
     LLMMetadata,
 )
+from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import Field
 
 
@@ -183,21 +184,24 @@ class FakeLLMServer:
         self.stop()
 
 
-class ScriptedLLM(CustomLLM):
-    """A llama-index LLM class (no HTTP) that answers every prompt with `reply`: built by
-    import path (`tests.fakes_llm:ScriptedLLM`), as a user's own class would be."""
+class CannedLLM(CustomLLM):
+    """A llama-index LLM (no HTTP) that answers every prompt with `reply` and keeps the
+    prompts it was given; also built by import path (`tests.fakes_llm:CannedLLM`), as a
+    user's own class would be."""
 
-    reply: str = "NO_ANSWER"
+    reply: str = ""
     prompts: list[str] = Field(default_factory=list)
 
     @property
     def metadata(self) -> LLMMetadata:
-        return LLMMetadata(model_name="scripted")
+        return LLMMetadata(model_name="canned")
 
+    @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         self.prompts.append(prompt)
         return CompletionResponse(text=self.reply)
 
+    @llm_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:

@@ -16,7 +16,7 @@ from typing import Any, Final
 import gradio as gr
 
 from rag import ArticlePage, Assistant, RagError
-from ui import render
+from ui import render, widgets
 
 PAGE_SIZE: Final = 20
 SORTS: Final = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Title", "title")]
@@ -52,8 +52,7 @@ def layout() -> ArticlesView:
             elem_id="rag-articles-q",
             scale=3,
         )
-        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-articles-since", scale=1)
-        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-articles-until", scale=1)
+        since, until = widgets.date_range("rag-articles", scale=1)
         sort = gr.Dropdown(
             SORTS, value="newest", label="Sort", elem_id="rag-articles-sort", scale=1
         )

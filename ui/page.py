@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ui import articles_view, feedback_view, timeline_view
+from ui import articles_view, feedback_view, timeline_view, widgets
 from ui.articles_view import ArticlesView
 from ui.feedback_view import FeedbackView
 from ui.timeline_view import TimelineTab
@@ -119,7 +119,6 @@ def _chat_column() -> ChatColumn:
         clear = gr.Button("Clear conversation", size="sm", elem_id="rag-clear")
     with gr.Accordion("Filters", open=False):
         with gr.Row():
-            since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-since")
-            until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-until")
+            since, until = widgets.date_range("rag")
         top_k = gr.Slider(1, 20, value=5, step=1, label="Passages used")
     return chat, question, send, examples, copy, clear, since, until, top_k, download

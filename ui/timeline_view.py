@@ -26,7 +26,7 @@ import gradio as gr
 
 from rag import Answer, Assistant, RagError, Turn, parse_date_arg
 from rag.timeline import day_after, route
-from ui import render
+from ui import render, widgets
 
 _PICK = re.compile(r"^(\d+)-\d+$")  # "n-clicks", written by the page script
 
@@ -52,8 +52,7 @@ def tab_layout() -> TimelineTab:
             scale=3,
             max_length=2000,
         )
-        since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="rag-timeline-since", scale=1)
-        until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="rag-timeline-until", scale=1)
+        since, until = widgets.date_range("rag-timeline", scale=1)
     show = gr.Button("Show timeline", variant="primary", size="sm", elem_id="rag-timeline-show")
     listing = gr.HTML(
         '<p class="rag-meta">The articles about a topic, in date order.</p>',

@@ -7,21 +7,13 @@ import asyncio
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
-from llama_index.core.base.llms.types import (
-    CompletionResponse,
-    CompletionResponseGen,
-    LLMMetadata,
-)
 from llama_index.core.base.response.schema import Response
 from llama_index.core.chat_engine import CondenseQuestionChatEngine
-from llama_index.core.llms import CustomLLM, MockLLM
-from llama_index.core.llms.callbacks import llm_completion_callback
+from llama_index.core.llms import MockLLM
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from pydantic import Field
 
 from rag import Assistant, InputError, Settings
 from rag.integrations.llama_index import (
@@ -31,34 +23,13 @@ from rag.integrations.llama_index import (
 )
 from rag.settings import AnswerabilityWeights, AnswerSettings
 from tests.fakes import HashingEmbedder
+from tests.fakes_llm import CannedLLM
 from tests.rag.story import write_story
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 TARGETS = "How many targets did U.S. airstrikes hit on Feb. 2?"
 OFF_TOPIC = "What is the best banana bread recipe?"
-
-
-class CannedLLM(CustomLLM):
-    """Answers every prompt with `reply`, and keeps the prompts it was given."""
-
-    reply: str = ""
-    prompts: list[str] = Field(default_factory=list)
-
-    @property
-    def metadata(self) -> LLMMetadata:
-        return LLMMetadata(model_name="canned")
-
-    @llm_completion_callback()
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        self.prompts.append(prompt)
-        return CompletionResponse(text=self.reply)
-
-    @llm_completion_callback()
-    def stream_complete(
-        self, prompt: str, formatted: bool = False, **kwargs: Any
-    ) -> CompletionResponseGen:
-        yield self.complete(prompt, formatted, **kwargs)
 
 
 def assert_spans_exact(assistant: Assistant, nodes: Sequence[NodeWithScore]) -> None:

@@ -16,7 +16,7 @@ from rag.answer.llm import LLMAnswerer
 from rag.llm_providers import OLLAMA_URL, ProviderUnavailable, build_llm
 from rag.settings import LLMSettings
 from tests.fakes import HashingEmbedder
-from tests.fakes_llm import ScriptedLLM
+from tests.fakes_llm import CannedLLM
 
 QUESTION = "How many targets did U.S. airstrikes hit on Feb. 2?"
 CLAIM = "U.S. airstrikes on February 2 hit 85 targets in seven locations in Iraq and Syria"
@@ -59,7 +59,7 @@ def test_any_llama_index_llm_class_answers_by_its_import_path(tmp_path: Path, co
     settings = Settings(
         home=tmp_path / "home",
         answer={"mode": "llm"},
-        llm={"provider": "tests.fakes_llm:ScriptedLLM", "options": {"reply": f"{CLAIM} [1]."}},
+        llm={"provider": "tests.fakes_llm:CannedLLM", "options": {"reply": f"{CLAIM} [1]."}},
     )
     assistant = Assistant(settings, embedder=HashingEmbedder())
     assistant.ingest([corpus])
@@ -72,7 +72,7 @@ def test_any_llama_index_llm_class_answers_by_its_import_path(tmp_path: Path, co
         text = assistant.article(citation.article_id).text
         assert text[citation.start : citation.end] == citation.quote
     answerer = assistant.answerer
-    assert isinstance(answerer, LLMAnswerer) and isinstance(answerer.llm, ScriptedLLM)
+    assert isinstance(answerer, LLMAnswerer) and isinstance(answerer.llm, CannedLLM)
     assert QUESTION in answerer.llm.prompts[-1]  # the passages and question were sent
 
 
@@ -93,7 +93,7 @@ def test_a_path_to_something_else_than_an_llm_class_is_refused() -> None:
     with pytest.raises(ProviderUnavailable, match="pathlib:Path is not a llama-index LLM"):
         build_llm(LLMSettings(provider="pathlib:Path"))
     with pytest.raises(ProviderUnavailable, match="rejected its arguments"):
-        build_llm(LLMSettings(provider="tests.fakes_llm:ScriptedLLM", options={"reply": [1]}))
+        build_llm(LLMSettings(provider="tests.fakes_llm:CannedLLM", options={"reply": [1]}))
 
 
 def test_an_unbuildable_provider_gives_the_extractive_answer_and_says_why(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Browser, Dialog, Locator, Page, Playwright, Route
@@ -84,3 +86,16 @@ class ChatPage:
 
     def screenshot(self, path: str) -> None:
         self.page.screenshot(path=path, full_page=True)
+
+
+@contextmanager
+def opened(browser: Browser, url: str) -> Iterator[ChatPage]:
+    """A `ChatPage` on `url`, closed after the block, which then checks that the page sent
+    nothing beyond the server and ran no script of an article's."""
+    chat = ChatPage.open(browser, url)
+    try:
+        yield chat
+    finally:
+        chat.page.close()
+    assert chat.elsewhere == [], "the page sent requests beyond the server"
+    assert chat.dialogs == [], "something in the page ran script"

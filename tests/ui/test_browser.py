@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from rag import Assistant
-from tests.ui.browser import BOT, ChatPage
+from tests.ui.browser import BOT, ChatPage, opened
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
@@ -34,12 +34,8 @@ An image followed: <img src=x onerror="window.pwned = 2"> and nothing else happe
 
 @pytest.fixture
 def chat(browser: Browser, seeded_fake_assistant: Assistant, tmp_path: Path) -> Iterator[ChatPage]:
-    with running_app(seeded_fake_assistant) as url:
-        page = ChatPage.open(browser, url)
+    with running_app(seeded_fake_assistant) as url, opened(browser, url) as page:
         yield page
-        page.page.close()
-    assert page.elsewhere == [], "the page sent requests beyond the server"
-    assert page.dialogs == [], "something in the page ran script"
 
 
 def test_a_seeds_question_gets_an_answer_with_its_citation(chat: ChatPage, tmp_path: Path) -> None:

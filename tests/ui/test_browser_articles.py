@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from rag import Assistant
-from tests.ui.browser import ChatPage
+from tests.ui.browser import ChatPage, opened
 from tests.ui.server import running_app
 from ui import articles_view
 
@@ -38,12 +38,8 @@ def archive(seeded_fake_assistant: Assistant, corpus: Path) -> Assistant:
 
 @pytest.fixture
 def chat(browser: Browser, archive: Assistant) -> Iterator[ChatPage]:
-    with running_app(archive) as url:
-        page = ChatPage.open(browser, url)
+    with running_app(archive) as url, opened(browser, url) as page:
         yield page
-        page.page.close()
-    assert page.elsewhere == [], "the page sent requests beyond the server"
-    assert page.dialogs == [], "something in the page ran script"
 
 
 def show_articles(chat: ChatPage) -> None:

@@ -15,7 +15,7 @@ from eval.pipelines import AssistantPipeline
 from eval.questions import load_questions
 from eval.runner import run_all
 from rag import Assistant
-from tests.ui.browser import ChatPage
+from tests.ui.browser import ChatPage, opened
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
@@ -26,11 +26,8 @@ RIGHT = "Who is Aron Lund?"
 
 @pytest.fixture
 def chat(browser: Browser, seeded_fake_assistant: Assistant) -> Iterator[ChatPage]:
-    with running_app(seeded_fake_assistant) as url:
-        page = ChatPage.open(browser, url)
+    with running_app(seeded_fake_assistant) as url, opened(browser, url) as page:
         yield page
-        page.page.close()
-    assert page.elsewhere == [] and page.dialogs == []
 
 
 def thumb(chat: ChatPage, which: str) -> None:

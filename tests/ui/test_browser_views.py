@@ -18,7 +18,7 @@ from tests.conftest import SEEDS
 from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 from tests.ui import screenshots
-from tests.ui.browser import ChatPage
+from tests.ui.browser import ChatPage, opened
 from tests.ui.server import running_app
 
 pytestmark = pytest.mark.browser
@@ -41,11 +41,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def chat(browser: Browser, url: str) -> Iterator[ChatPage]:
-    page = ChatPage.open(browser, url)
-    yield page
-    page.page.close()
-    assert page.elsewhere == [], "the page sent requests beyond the server"
-    assert page.dialogs == [], "something in the page ran script"
+    with opened(browser, url) as page:
+        yield page
 
 
 def article_title(chat: ChatPage) -> str:
