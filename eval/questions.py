@@ -1,4 +1,8 @@
-"""Load a question set: JSONL of `{id, question, answers, type?, date?, evidence?, history?}`."""
+"""Load a question set: JSONL of `{id, question, answers, type?, date?, evidence?, history?}`.
+
+A dated set (eval/questions/dated.jsonl) adds, for news that changes: `earlier` (an
+"update" question's superseded value, any of these strings) and `values` (a "conflict"
+question's disagreeing values, one list of strings per value)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ class Question:
     date: str | None = None
     evidence: str | None = None
     history: tuple[dict[str, str], ...] = ()
+    earlier: tuple[str, ...] = ()  # an update's earlier value (type "update")
+    values: tuple[tuple[str, ...], ...] = ()  # the values that differ (type "conflict")
 
     @property
     def answerable(self) -> bool:
@@ -89,6 +95,13 @@ def parse_question(record: object, where: str) -> Question:
             day = parse_date_arg(str(record["date"]), f"{where}: 'date'")
         except InputError as exc:
             raise InputError(str(exc), field="date") from None
+    earlier, values = record.get("earlier") or [], record.get("values") or []
+    if not isinstance(earlier, list) or not all(isinstance(a, str) for a in earlier):
+        raise InputError(f"{where}: 'earlier' must be a list of strings", field="earlier")
+    if not isinstance(values, list) or not all(
+        isinstance(v, list) and all(isinstance(a, str) for a in v) for v in values
+    ):
+        raise InputError(f"{where}: 'values' must be a list of lists of strings", field="values")
     return Question(
         id=str(record.get("id") or where),
         question=text.strip(),
@@ -97,4 +110,6 @@ def parse_question(record: object, where: str) -> Question:
         date=day.isoformat() if day else None,
         evidence=str(record["evidence"]) if record.get("evidence") else None,
         history=tuple({"role": t["role"], "content": str(t.get("content", ""))} for t in history),
+        earlier=tuple(earlier),
+        values=tuple(tuple(v) for v in values),
     )

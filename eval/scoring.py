@@ -23,7 +23,13 @@ MEAN_METRICS = (
     "short_em",
     "short_f1",
     "short_containment",
+    "newest_value",
+    "earlier_value",
+    "conflict_found",
+    "false_conflict",
+    "false_update",
 )
+CHANGE_TYPES = ("update", "conflict")  # the question types that expect reports to differ
 FAILURES = (
     "invalid citation",
     "missed abstention",
@@ -67,6 +73,7 @@ def score_run(question: Question, run: Run, semantic: SemanticScorer | None) -> 
         else None
     )
     row.update(short_scores(question, run))
+    row.update(change_scores(question, run))
     row["failure"] = failure(question, run, row)
     return row
 
@@ -84,6 +91,43 @@ def short_scores(question: Question, run: Run) -> Row:
         "short_f1": m.best_token_f1(short, golds) if short else 0.0,
         "short_containment": float(bool(short) and m.contains_any(short, golds)),
     }
+
+
+def change_scores(question: Question, run: Run) -> Row:
+    """News that changes, from the answer's `updates` and `conflict` (rag.types.Answer):
+    - newest_value (update questions): the value the answer leads with (the newest of its
+      updates, else its short answer) is the question's answer;
+    - earlier_value (update questions with `earlier`): an earlier update names it;
+    - conflict_found (conflict questions): a conflict is claimed and names every value;
+    - false_conflict / false_update (answered questions of any other type): the answer
+      claims reports differ although the question has one answer."""
+    row: Row = dict.fromkeys(
+        ("newest_value", "earlier_value", "conflict_found", "false_conflict", "false_update")
+    )
+    if not question.answerable or run.abstained:
+        if question.type in CHANGE_TYPES and question.answerable:
+            row["newest_value" if question.type == "update" else "conflict_found"] = 0.0
+            if question.type == "update" and question.earlier:
+                row["earlier_value"] = 0.0
+        return row
+    updates = [v.get("value", "") for v in run.detail.get("updates", [])]
+    conflict = [v.get("value", "") for v in run.detail.get("conflict", [])]
+    if question.type == "update":
+        lead = updates[0] if updates else run.short_answer or ""
+        row["newest_value"] = float(m.contains_any(lead, question.answers))
+        if question.earlier:
+            row["earlier_value"] = float(
+                any(m.contains_any(v, question.earlier) for v in updates[1:])
+            )
+    elif question.type == "conflict":
+        found = all(
+            any(m.contains_any(v, aliases) for v in conflict) for aliases in question.values
+        )
+        row["conflict_found"] = float(bool(conflict) and found)
+    else:
+        row["false_conflict"] = float(bool(conflict))
+        row["false_update"] = float(bool(updates))
+    return row
 
 
 def failure(question: Question, run: Run, row: Row) -> str | None:

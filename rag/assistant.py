@@ -36,13 +36,13 @@ from rag.retrieval import (
     DenseRetriever,
     HybridRetriever,
     KeywordRetriever,
-    RecencyPrior,
     Retriever,
+    SoftWindow,
 )
 from rag.retrieval.dedup import ClusterCache, CollapsingRetriever
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
 from rag.timeline import Timeline, build_timeline
-from rag.timewindow import Searched, Window, narrow, resolve_window
+from rag.timewindow import Searched, Window, asks_current_state, narrow, resolve_window
 from rag.types import (
     Answer,
     ArticlePage,
@@ -165,8 +165,7 @@ class Assistant:
             return dense
         if retrieval.mode == "bm25":
             return keyword
-        recency = RecencyPrior(retrieval.recency_half_life_days, retrieval.recency_weight)
-        return HybridRetriever([dense, keyword], retrieval.candidates, retrieval.rrf_k, recency)
+        return HybridRetriever([dense, keyword], retrieval.candidates, retrieval.rrf_k)
 
     def _build_answerer(self) -> Answerer:
         if self._custom_answerer is not None:
@@ -284,18 +283,17 @@ class Assistant:
         """Answer `question` from the index, citing exact spans of the articles.
 
         `since`/`until` keep articles published in that range (undated ones drop out).
-        `until` is also taken as the day the question is asked: in hybrid mode, articles
-        published shortly before it rank higher (`retrieval.recency_weight`, 0 = off).
-        A time phrase of the question ("last week", "in 2022") narrows the range
-        (`time_window`, default `retrieval.time_windows`); `Answer.window` says what
-        was searched.
+        `until` is also taken as the day the question is asked. In hybrid mode a time
+        phrase of the question ("last week", "in 2022", read as of that day) ranks the
+        articles dated in it higher (`retrieval.time_windows`: soft by default, hard
+        filters, `time_window=False` ignores the phrase); a question about a current
+        state ("How many have died?") ranks the newest articles higher.
+        `Answer.window` says which dates were searched or preferred.
         """
         started = time.perf_counter()
         question = validate_question(question)
         turns = validate_history(history)
-        passages, window = self._search(
-            question, top_k, since, until, turns, time_window, parse_ahead=True
-        )
+        passages, window = self._search(question, top_k, since, until, turns, time_window)
         retrieved = time.perf_counter()
         asked_on = parse_date_arg(until, "until")
         answer = self.answerer.answer(question, passages, turns, asked_on=asked_on)
@@ -338,8 +336,6 @@ class Assistant:
         until: date | str | None,
         history: Sequence[Turn | dict[str, str]],
         time_window: bool | None,
-        *,
-        parse_ahead: bool = False,
     ) -> tuple[list[Passage], Searched]:
         question = validate_question(question)
         k = validate_top_k(self.settings.retrieval.top_k if top_k is None else top_k)
@@ -352,17 +348,16 @@ class Assistant:
         if self._existing_index().catalog.is_empty():
             raise NotReadyError(NOT_READY)
         query = self.rewriter.rewrite(question, turns) if turns else question
-        use_window = self.settings.retrieval.time_windows if time_window is None else time_window
-        if parse_ahead or use_window:
+        mode = self._window_mode(time_window)
+        if self._custom_retriever is None and self.settings.retrieval.mode != "bm25":
             # The query is embedded on a worker while this thread parses the question for
             # its time window and the reader (the encoder releases the GIL; models load
             # one at a time under index.imports.HEAVY_IMPORTS). The vector waits in the
             # embedder's cache for the dense retriever, which meets any failure again.
-            if self._custom_retriever is None and self.settings.retrieval.mode != "bm25":
-                self._query_vectors.submit(self.index.embedder.embed_query, query)
-            self.questions.parse(question)
-        window = self.window(question, filters.since, filters.until) if use_window else None
-        if window is not None and window.phrase:
+            self._query_vectors.submit(self.index.embedder.embed_query, query)
+        doc = self.questions.parse(question)
+        window = self.window(question, filters.since, filters.until) if mode != "off" else None
+        if mode == "hard" and window is not None and window.phrase:
             narrowed = DateFilter(window.since, window.until)
             passages = self.retriever.retrieve(query, k, narrowed)
             if passages:
@@ -373,7 +368,24 @@ class Assistant:
             searched = Searched.of(filters, notes=(note,))
             return self.retriever.retrieve(query, k, filters), searched
         notes = (window.note,) if window is not None and window.note else ()
+        retrieval = self.settings.retrieval
+        half_life, weight = retrieval.recency_half_life_days, retrieval.recency_weight
+        if window is not None and window.phrase:
+            prefer = SoftWindow(window.since, window.until, half_life, weight)
+            preferred = DateFilter(window.since, window.until)
+            passages = self.retriever.retrieve(query, k, replace(filters, prefer=prefer))
+            return passages, Searched.of(preferred, window.phrase, notes, soft=True)
+        recent = filters.until is not None and asks_current_state(doc)
+        if recent and filters.until is not None:
+            filters = replace(filters, prefer=SoftWindow.recency(filters.until, half_life, weight))
         return self.retriever.retrieve(query, k, filters), Searched.of(filters, notes=notes)
+
+    def _window_mode(self, time_window: bool | None) -> str:
+        """How the question's time phrase is used: the setting, unless the caller said."""
+        mode = self.settings.retrieval.time_windows
+        if time_window is None:
+            return mode
+        return ("soft" if mode == "off" else mode) if time_window else "off"
 
     def window(self, question: str, since: date | None = None, until: date | None = None) -> Window:
         """The dates `question` is searched over: [since, until] narrowed by its time

@@ -51,23 +51,26 @@ class RetrievalSettings(BaseModel):
     recency_half_life_days: float = Field(
         14.0,
         gt=0,
-        description="Hybrid mode, when a question gives `until` (the date it is asked): "
-        "an article published that day gets the full recency boost, one this many days "
-        "older half of it.",
+        description="Hybrid mode, soft date windows (rag/retrieval/recency.py): an article "
+        "this many days outside the window gets half the boost of one inside it. The "
+        "windows are a question's time phrase and, for a question about a current state "
+        "asked on a known day (`until`), the days up to it.",
     )
     recency_weight: float = Field(
         0.5,
         ge=0,
         le=10,
-        description="Largest recency boost: fused scores are multiplied by up to "
-        "1 + weight. 0 turns the recency prior off.",
+        description="Largest boost of a soft date window: fused scores are multiplied by "
+        "up to 1 + weight. 0 turns time as a ranking signal off.",
     )
-    time_windows: bool = Field(
-        False,
-        description='Read a time phrase of the question ("last week", "since March", '
-        '"in 2022") as the date range searched, within the caller\'s since/until '
-        "(rag/timewindow.py). Off by default: on realtimeqa-dev it lowered hit@5 from "
-        "0.800 to 0.750 (eval/results/time-windows/).",
+    time_windows: Literal["soft", "hard", "off"] = Field(
+        "soft",
+        description='A time phrase of the question ("last week", "since March", "in '
+        '2022"), read as of the day asked (rag/timewindow.py): "soft" ranks the articles '
+        'dated in it higher (recency_weight, recency_half_life_days), "hard" searches '
+        'only them, "off" ignores it. The caller\'s since/until always filter. Hard '
+        "windows lowered realtimeqa-dev hit@5 from 0.800 to 0.750 "
+        "(eval/results/time-windows/).",
     )
     time_window_lag_days: int = Field(
         7,
@@ -89,6 +92,15 @@ class RetrievalSettings(BaseModel):
         "of retrieval; they stay stored, listed and citable. Off by default: see "
         "eval/results/dedup/README.md.",
     )
+
+    @field_validator("time_windows", mode="before")
+    @classmethod
+    def _boolean_time_windows(cls, value: object) -> object:
+        """The setting was a boolean before soft windows: true meant the hard window."""
+        words = {"true": "hard", "1": "hard", "false": "off", "0": "off"}
+        if isinstance(value, bool):
+            return "hard" if value else "off"
+        return words.get(value.lower(), value) if isinstance(value, str) else value
 
 
 class SentenceWeights(BaseModel):

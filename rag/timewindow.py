@@ -226,6 +226,26 @@ def _parser(asked_on: date) -> DateDataParser:
     )
 
 
+# Words that ask about the state of things when the question is asked.
+CURRENT = _words("now currently current latest still today yet anymore newest")
+PRESENT_TAGS = frozenset({"VBZ", "VBP"})  # "is", "has (died)", "are", "have (fled)"
+
+
+def asks_current_state(doc: Doc) -> bool:
+    """Whether a question asks how things stand when it is asked ("How many people have
+    died?", "Who leads the party now?", "What is the latest toll?"), which the newest
+    reports answer; "Who won the final?" or "What did she say?" ask about an event.
+    Read from the parse: a present-tense main verb or auxiliary, or a word of `CURRENT`."""
+    if any(token.lower_ in CURRENT for token in doc):
+        return True
+    for root in (token for token in doc if token.dep_ == "ROOT"):
+        auxiliaries = [c for c in root.children if c.dep_ in ("aux", "auxpass")]
+        if auxiliaries:
+            return any(a.tag_ in PRESENT_TAGS for a in auxiliaries)
+        return root.tag_ in PRESENT_TAGS
+    return False
+
+
 @dataclass(frozen=True)
 class Window:
     """What a question is searched over: the caller's dates narrowed by its time phrase."""
@@ -265,13 +285,19 @@ class Searched:
 
     @classmethod
     def of(
-        cls, filters: DateFilter, phrase: str | None = None, notes: tuple[str, ...] = ()
+        cls,
+        filters: DateFilter,
+        phrase: str | None = None,
+        notes: tuple[str, ...] = (),
+        *,
+        soft: bool = False,
     ) -> Searched:
+        """`filters` as the answer shows them; `soft`: a window preferred, not filtered."""
         if filters.since is None and filters.until is None:
             return cls(None, notes)
         since = filters.since.isoformat() if filters.since else None
         until = filters.until.isoformat() if filters.until else None
-        return cls(SearchWindow(since, until, phrase), notes)
+        return cls(SearchWindow(since, until, phrase, soft), notes)
 
     @property
     def text(self) -> str:

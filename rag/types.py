@@ -120,17 +120,39 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class ReportedValue:
+    """One report of the value a question asks for, when reports differ
+    (`Answer.updates`, `Answer.conflict`): `value` is a span of the cited article
+    (`text[start:end] == value`), `n` the citation's number."""
+
+    value: str
+    date: str
+    title: str
+    n: int
+    article_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class SearchWindow:
     """The publication dates an answer searched (ISO days; a bound may be open), and the
     question's words it was read from (`phrase`; None when the caller gave the dates).
+    `soft`: articles of those dates were ranked higher, the others still searched.
 
     >>> SearchWindow("2024-02-03", "2024-02-10", "last week").text
     'searched articles from 2024-02-03 to 2024-02-10 ("last week")'
+    >>> SearchWindow("2024-02-03", "2024-02-10", "last week", soft=True).text
+    'preferred articles from 2024-02-03 to 2024-02-10 ("last week")'
     """
 
     since: str | None
     until: str | None
     phrase: str | None = None
+    soft: bool = False
 
     @property
     def text(self) -> str:
@@ -140,7 +162,8 @@ class SearchWindow:
             span = f"from {self.since} on"
         else:
             span = f"up to {self.until}"
-        return f"searched articles {span}" + (f' ("{self.phrase}")' if self.phrase else "")
+        verb = "preferred" if self.soft else "searched"
+        return f"{verb} articles {span}" + (f' ("{self.phrase}")' if self.phrase else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "text": self.text}
@@ -166,6 +189,11 @@ class Answer:
     answer_type: str | None = None  # what the question asks for: person, date, number, ...
     confidence: float | None = None  # the reader's probability that the answer is right
     window: SearchWindow | None = None  # the dates searched; None: all of them
+    # The value changed across reports of different dates: the newest first (it leads
+    # the answer), then the earlier ones, newest first. Empty when the reports agree.
+    updates: tuple[ReportedValue, ...] = ()
+    # Reports of the newest date give different values: each, as cited. Empty when not.
+    conflict: tuple[ReportedValue, ...] = ()
     # Names this answer for `Assistant.feedback` (set by `Assistant.ask`; "" elsewhere).
     answer_id: str = ""
 
@@ -184,6 +212,8 @@ class Answer:
             "answered_by": self.answered_by,
             "notes": list(self.notes),
             "window": self.window.to_dict() if self.window else None,
+            "updates": [v.to_dict() for v in self.updates],
+            "conflict": [v.to_dict() for v in self.conflict],
             "answer_id": self.answer_id,
         }
 

@@ -92,6 +92,9 @@ class WindowOut(BaseModel):
     since: str | None
     until: str | None
     phrase: str | None = Field(description='The question\'s time phrase ("last week"), or null.')
+    soft: bool = Field(
+        False, description="Articles of these dates ranked higher; the others still searched."
+    )
     text: str = Field(description='"searched articles from 2024-02-03 to 2024-02-10 (…)"')
 
 
@@ -135,6 +138,18 @@ class ShortAnswerOut(BaseModel):
     end: int
 
 
+class ReportedValueOut(BaseModel):
+    """One report of the asked value: `value` is the article's `text[start:end]`."""
+
+    value: str
+    date: str
+    title: str
+    n: int = Field(description="The citation's number, as in [n].")
+    article_id: str
+    start: int
+    end: int
+
+
 class PassageOut(BaseModel):
     article_id: str
     title: str
@@ -169,6 +184,15 @@ class AskResponse(BaseModel):
     notes: list[str]
     answer_id: str = Field("", description="Names this answer for `POST /v1/feedback`.")
     window: WindowOut | None = Field(None, description="The dates searched; null: all of them.")
+    updates: list[ReportedValueOut] = Field(
+        default_factory=list,
+        description="The value changed across reports of different dates: the newest "
+        "first (the answer), then the earlier ones. Empty when the reports agree.",
+    )
+    conflict: list[ReportedValueOut] = Field(
+        default_factory=list,
+        description="Reports of the same newest date give different values: each of them.",
+    )
 
 
 class ArticleOut(BaseModel):

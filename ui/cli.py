@@ -75,11 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
         "asked that day, so articles from the days before it rank higher",
     )
     ask.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="answer as the archive stood on YYYY-MM-DD: only articles published up to "
+        "it, the question asked that day (what --until does; give one of the two)",
+    )
+    ask.add_argument(
         "--time-window",
         action=argparse.BooleanOptionalAction,
         default=None,
         help='read a time the question names ("last week") as the dates searched '
-        "(default: retrieval.time_windows, off)",
+        "(default: retrieval.time_windows, soft: articles of those dates rank higher)",
     )
     cli_timeline.add_parser(commands, [home])
     cli_feedback.add_parser(commands, [home])
@@ -278,11 +284,15 @@ def format_report(report: IngestReport) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.errors import InputError
+
+    if args.as_of and args.until:
+        raise InputError("give --as-of or --until, not both: they name the same day", field="as_of")
     answer = _assistant(settings).ask(
         args.question,
         top_k=args.top_k,
         since=args.since,
-        until=args.until,
+        until=args.as_of or args.until,
         time_window=args.time_window,
     )
     if args.json:

@@ -107,7 +107,8 @@ def chip() -> gr.Button:
 def chip_update(answers: Sequence[Answer | None]) -> Any:
     answer = answers[-1] if answers else None
     if answer is not None and answer.window is not None and answer.window.phrase:
-        return gr.Button(value=f"✕ {answer.window.text}: search every date", visible=True)
+        undo = "rank every date alike" if answer.window.soft else "search every date"
+        return gr.Button(value=f"✕ {answer.window.text}: {undo}", visible=True)
     return gr.Button(visible=False)
 
 

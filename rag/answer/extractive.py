@@ -37,11 +37,13 @@ from index.catalog import ChunkReading
 from index.keyword import Analyzer
 from index.sentences import sentence_spans
 from rag.answer.base import abstention_text
+from rag.answer.changes import Change, find_change, long_date
 from rag.answer.question import QuestionAnalysis, QuestionAnalyzer
 from rag.answer.support import Reading as SentenceReading
 from rag.answer.support import Span, SupportScorer
 from rag.settings import AnswerSettings
-from rag.types import Answer, Citation, Passage, ShortAnswer, Turn
+from rag.timewindow import resolve_window
+from rag.types import Answer, Citation, Passage, ReportedValue, ShortAnswer, Turn
 
 MAX_SCORE = 10.0  # span scores and support logits are clipped to ±this
 MAX_MARGIN = 5.0  # a lead over the runner-up beyond this says nothing more
@@ -109,6 +111,7 @@ class Reading(NamedTuple):
     features: dict[str, float]
     confidence: float
     short: Pick | None = None
+    change: Change | None = None  # the reports give different values (`changes`)
 
 
 class ExtractiveAnswerer:
@@ -159,6 +162,10 @@ class ExtractiveAnswerer:
                 answer_type=answer_type,
                 confidence=confidence,
             )
+        chosen = list(reading.chosen)
+        change = reading.change
+        if change is not None:  # every report of the value is cited
+            chosen += [c for c in change.reports if c not in chosen]
         citations = tuple(
             Citation(
                 n=n,
@@ -171,19 +178,26 @@ class ExtractiveAnswerer:
                 end=c.end,
                 score=round(c.confidence, 4),
             )
-            for n, c in enumerate(reading.chosen, start=1)
+            for n, c in enumerate(chosen, start=1)
         )
+        number = {(c.article_id, c.start): c.n for c in citations}
         pick = reading.short
+        if change is not None and change.kind == "update":
+            pick = _pick_of(change.reports[0])  # the newest value is the answer
+        values = (
+            tuple(_reported(c, number[(c.passage.article_id, c.start)]) for c in change.reports)
+            if change is not None
+            else ()
+        )
         quoted = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        if pick is not None:
-            n = next(
-                c.n
-                for c in citations
-                if (c.article_id, c.start) == (pick.source.passage.article_id, pick.source.start)
-            )
+        if values:
+            text = f"{_change_text(change, values)} {quoted}"
+        elif pick is not None:
+            n = number[(pick.source.passage.article_id, pick.source.start)]
             text = f"{pick.short.text} [{n}]. {quoted}"
         else:
             text = quoted
+        kind = change.kind if change is not None else None
         return Answer(
             question,
             text,
@@ -193,6 +207,8 @@ class ExtractiveAnswerer:
             short_answer=pick.short if pick is not None else None,
             answer_type=answer_type,
             confidence=confidence,
+            updates=values if kind == "update" else (),
+            conflict=values if kind == "conflict" else (),
         )
 
     def read(
@@ -216,7 +232,15 @@ class ExtractiveAnswerer:
         }
         w = self._settings.answerability
         z = w.bias + sum(getattr(w, name) * value for name, value in features.items())
-        return Reading(analysis, ranked, chosen, features, _sigmoid(z), pick)
+        change = None
+        if pick is not None:
+            # A question that names its time ("last month") asks for that time's value.
+            timed = resolve_window(self._questions.parse(question), asked_on or date.today())
+            min_logit = _logit(self._settings.min_support)
+            change = find_change(
+                pick.source, ranked, min_logit, self._questions.parse, updates=timed is None
+            )
+        return Reading(analysis, ranked, chosen, features, _sigmoid(z), pick, change)
 
     def rank_sentences(
         self,
@@ -360,7 +384,13 @@ def _pick_span(chosen: Sequence[Candidate], min_score: float) -> Pick | None:
     spans = [(c, c.span) for c in chosen if c.span is not None and c.span.score >= min_score]
     if not spans:
         return None
-    candidate, span = max(spans, key=lambda pair: pair[0].z)
+    return _pick_of(max(spans, key=lambda pair: pair[0].z)[0])
+
+
+def _pick_of(candidate: Candidate) -> Pick:
+    """The short answer `candidate`'s span makes."""
+    span = candidate.span
+    assert span is not None
     short = ShortAnswer(
         text=candidate.text[span.start : span.end],
         article_id=candidate.passage.article_id,
@@ -368,6 +398,25 @@ def _pick_span(chosen: Sequence[Candidate], min_score: float) -> Pick | None:
         end=candidate.start + span.end,
     )
     return Pick(short, candidate, span.score)
+
+
+def _reported(candidate: Candidate, n: int) -> ReportedValue:
+    pick = _pick_of(candidate).short
+    passage = candidate.passage
+    return ReportedValue(
+        pick.text, passage.date, passage.title, n, pick.article_id, pick.start, pick.end
+    )
+
+
+def _change_text(change: Change | None, values: Sequence[ReportedValue]) -> str:
+    """ "31, as of 5 March 2024 [2]; earlier 12, on 3 March 2024 [1]." or "Sources
+    differ: 2,000 (Elmsby Post, 12 May 2024) [1]; 10,000 (…) [2]." """
+    if change is not None and change.kind == "conflict":
+        each = "; ".join(f"{v.value} ({v.title}, {long_date(v.date)}) [{v.n}]" for v in values)
+        return f"Sources differ: {each}."
+    newest, *earlier = values
+    before = "; ".join(f"{v.value}, on {long_date(v.date)} [{v.n}]" for v in earlier)
+    return f"{newest.value}, as of {long_date(newest.date)} [{newest.n}]; earlier {before}."
 
 
 def _wording(sentence: str) -> str:

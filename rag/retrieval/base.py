@@ -8,16 +8,19 @@ from datetime import date
 from typing import Protocol
 
 from index.store import Index
+from rag.retrieval.recency import SoftWindow
 from rag.types import Passage
 
 
 @dataclass(frozen=True)
 class DateFilter:
     """Keep articles published in [since, until] (inclusive); with either bound set,
-    undated articles drop out."""
+    undated articles drop out. `prefer`: a soft window that ranks, never filters (the
+    hybrid retriever applies it to the fused scores; the others ignore it)."""
 
     since: date | None = None
     until: date | None = None
+    prefer: SoftWindow | None = None
 
     @property
     def since_key(self) -> int | None:

@@ -17,7 +17,7 @@ from tests.rag.story import write_story
 ASKED = date(2024, 2, 10)  # a Saturday
 D = date
 
-WINDOWS = RetrievalSettings(time_windows=True)  # off by default
+WINDOWS = RetrievalSettings(time_windows="hard")  # soft by default: only the window searched
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +137,36 @@ def test_the_window_can_be_turned_off_per_question_and_in_the_settings(
     assert off.window is not None and off.window.phrase is None  # only the caller's until
     assert off.window.until == "2024-02-10" and off.window.since is None
     default = Settings(home=story_assistant.settings.home)
-    assert default.retrieval.time_windows is False  # no gain measured on realtimeqa-dev
+    assert default.retrieval.time_windows == "soft"
     unset = Assistant(default, embedder=HashingEmbedder())
-    assert unset.ask(QUESTION, until="2024-02-10", top_k=10).window == off.window
+    assert unset.ask(QUESTION, until="2024-02-10", top_k=10, time_window=False).window == off.window
+    assert Settings(retrieval={"time_windows": "off"}).retrieval.time_windows == "off"
+
+
+def test_a_soft_window_raises_its_articles_and_lowers_the_others_by_distance(
+    story_assistant: Assistant,
+) -> None:
+    soft = Assistant(Settings(home=story_assistant.settings.home), embedder=HashingEmbedder())
+    answer = soft.ask(QUESTION, until="2024-02-10", top_k=10)
+    plain = soft.ask(QUESTION, until="2024-02-10", top_k=10, time_window=False)
+    assert {p.date for p in answer.passages} == {p.date for p in plain.passages}  # none dropped
+    gain = {
+        p.date: p.score / q.score
+        for p in answer.passages
+        for q in plain.passages
+        if p.chunk_id == q.chunk_id
+    }
+    assert gain["2024-02-08"] == pytest.approx(1.5)  # inside: the full boost
+    assert 1.0 < gain["2024-01-05"] < gain["2024-01-20"] < 1.5  # 29 and 14 days outside
+    assert answer.window is not None and answer.window.soft and answer.window.phrase == "last week"
+    assert answer.to_dict()["window"]["text"] == (
+        'preferred articles from 2024-02-03 to 2024-02-10 ("last week")'
+    )
+
+
+@pytest.mark.parametrize(("setting", "mode"), [("true", "hard"), ("false", "off"), (True, "hard")])
+def test_the_old_boolean_setting_still_reads(setting: object, mode: str) -> None:
+    assert Settings(retrieval={"time_windows": setting}).retrieval.time_windows == mode
 
 
 def test_a_window_without_articles_falls_back_to_the_callers_dates_with_a_note(

@@ -15,7 +15,7 @@ from ui import chat, timeline_view
 
 WEEK = "What did the council decide about the Kestrel Valley dam last week?"
 
-WINDOWS = RetrievalSettings(time_windows=True)  # off by default
+WINDOWS = RetrievalSettings(time_windows="hard")  # soft by default: only the window searched
 
 
 @pytest.fixture(scope="module")

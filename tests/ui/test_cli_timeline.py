@@ -13,7 +13,7 @@ from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 from ui import cli
 
-WINDOWS = RetrievalSettings(time_windows=True)  # off by default
+WINDOWS = RetrievalSettings(time_windows="hard")  # soft by default: only the window searched
 
 
 @pytest.fixture

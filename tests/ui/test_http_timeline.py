@@ -14,7 +14,7 @@ from ui.openai_chat import reply_text
 
 QUESTION = "What happened with the Kestrel Valley dam last week?"
 
-WINDOWS = RetrievalSettings(time_windows=True)  # off by default
+WINDOWS = RetrievalSettings(time_windows="hard")  # soft by default: only the window searched
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,7 @@ def test_ask_over_http_says_which_window_it_searched(client: TestClient) -> None
         "since": "2024-02-03",
         "until": "2024-02-10",
         "phrase": "last week",
+        "soft": False,
         "text": 'searched articles from 2024-02-03 to 2024-02-10 ("last week")',
     }
     assert all(p["date"] >= "2024-02-03" for p in body["passages"])
