@@ -58,7 +58,7 @@ def test_rows_state_the_defaults_a_user_gets() -> None:
     assert table["RAG_RETRIEVAL__TOP_K"][0] == f"`{defaults.retrieval.top_k}`"
     assert table["RAG_HOME"][0] == f"`{defaults.home}`"
     assert table["RAG_CHROMA_URL"][0] == "unset"
-    assert table["RAG_RETRIEVAL__TIME_WINDOWS"][0] == "`false`"
+    assert table["RAG_RETRIEVAL__TIME_WINDOWS"][0] == "`soft`"
     assert table["RAG_RETRIEVAL__MODE"][1].startswith("One of `hybrid`, `dense`, `bm25`.")
     assert all(meaning for _, meaning in table.values()), "every setting says what it does"
 
