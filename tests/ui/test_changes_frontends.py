@@ -101,4 +101,5 @@ def test_the_chat_shows_the_newest_value_and_the_earlier_ones(assistant: Assista
     messages, answers, *_ = list(session.respond(TOLL, [], [], 5, "", "2024-03-08"))[-1]
     content = messages[-1]["content"]
     assert "as of 7 March 2024" in content and "earlier 19, on 5 March 2024" in content
-    assert answers[-1].updates[0].date == "2024-03-07"
+    answer = answers[-1]
+    assert answer is not None and answer.updates[0].date == "2024-03-07"
