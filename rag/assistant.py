@@ -286,8 +286,8 @@ class Assistant:
         `until` is also taken as the day the question is asked. In hybrid mode a time
         phrase of the question ("last week", "in 2022", read as of that day) ranks the
         articles dated in it higher (`retrieval.time_windows`: soft by default, hard
-        filters, `time_window=False` ignores the phrase); a question about a current
-        state ("How many have died?") ranks the newest articles higher.
+        filters, `time_window=False` ignores the phrase); without a phrase, the newest
+        articles rank higher (`retrieval.recency`).
         `Answer.window` says which dates were searched or preferred.
         """
         started = time.perf_counter()
@@ -375,7 +375,9 @@ class Assistant:
             preferred = DateFilter(window.since, window.until)
             passages = self.retriever.retrieve(query, k, replace(filters, prefer=prefer))
             return passages, Searched.of(preferred, window.phrase, notes, soft=True)
-        recent = filters.until is not None and asks_current_state(doc)
+        recent = retrieval.recency == "dated" or (
+            retrieval.recency == "current" and asks_current_state(doc)
+        )
         if recent and filters.until is not None:
             filters = replace(filters, prefer=SoftWindow.recency(filters.until, half_life, weight))
         return self.retriever.retrieve(query, k, filters), Searched.of(filters, notes=notes)

@@ -141,16 +141,13 @@ def find_change(
     `updates=False`: only a conflict (the question names its time)."""
     if lead.span is None or not lead.passage.date or _value(lead).kind != "number":
         return None
-    reports = _reports(lead, ranked, min_logit)
+    reports = _reports(lead, ranked, min_logit, parse)
     if len(reports) < 2:
         return None
     values = {id(r): _value(r, parse) for r in reports}
-    lead_value = values[id(lead)]
     groups: list[list[Candidate]] = []  # reports of one value, best first
     for report in reports:
         value = values[id(report)]
-        if not value.comparable(lead_value):
-            continue  # another quantity ("38 passengers" for "how many were hurt")
         match = next((g for g in groups if values[id(g[0])].agrees(value)), None)
         if match is None:
             groups.append([report])
@@ -169,9 +166,12 @@ def find_change(
     return Change("update", tuple(sorted(latest, key=_day, reverse=True)))
 
 
-def _reports(lead: Candidate, ranked: Sequence[Candidate], min_logit: float) -> list[Candidate]:
-    """`lead` and, one per other dated article, the best sentence that answers as well."""
-    kind = _value(lead).kind
+def _reports(
+    lead: Candidate, ranked: Sequence[Candidate], min_logit: float, parse: Parse
+) -> list[Candidate]:
+    """`lead` and, one per other dated article, the best sentence that answers as well
+    with a value of the same quantity ("38 passengers" is none for "how many were hurt")."""
+    quantity = _value(lead, parse)
     reports = [lead]
     articles = {lead.passage.article_id}
     for candidate in ranked:
@@ -184,7 +184,7 @@ def _reports(lead: Candidate, ranked: Sequence[Candidate], min_logit: float) -> 
             or candidate.features["support"] < min_logit
             or candidate.z < MIN_REPORT_Z
             or candidate.features["names"] < lead.features["names"]
-            or _value(candidate).kind != kind
+            or not _value(candidate, parse).comparable(quantity)
         ):
             continue
         reports.append(candidate)

@@ -10,7 +10,13 @@ import pytest
 from rag import Assistant, Settings
 from rag.answer.question import QuestionAnalyzer
 from rag.settings import RetrievalSettings
-from rag.timewindow import TimeMention, mention_of_text, narrow, resolve_window
+from rag.timewindow import (
+    TimeMention,
+    asks_current_state,
+    mention_of_text,
+    narrow,
+    resolve_window,
+)
 from tests.fakes import HashingEmbedder
 from tests.rag.story import write_story
 
@@ -146,7 +152,8 @@ def test_the_window_can_be_turned_off_per_question_and_in_the_settings(
 def test_a_soft_window_raises_its_articles_and_lowers_the_others_by_distance(
     story_assistant: Assistant,
 ) -> None:
-    soft = Assistant(Settings(home=story_assistant.settings.home), embedder=HashingEmbedder())
+    settings = Settings(home=story_assistant.settings.home, retrieval={"recency": "off"})
+    soft = Assistant(settings, embedder=HashingEmbedder())
     answer = soft.ask(QUESTION, until="2024-02-10", top_k=10)
     plain = soft.ask(QUESTION, until="2024-02-10", top_k=10, time_window=False)
     assert {p.date for p in answer.passages} == {p.date for p in plain.passages}  # none dropped
@@ -162,6 +169,59 @@ def test_a_soft_window_raises_its_articles_and_lowers_the_others_by_distance(
     assert answer.to_dict()["window"]["text"] == (
         'preferred articles from 2024-02-03 to 2024-02-10 ("last week")'
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "current"),
+    [
+        ("How many people have died in the Varnholt floods?", True),
+        ("Who leads the party now?", True),
+        ("What is the latest death toll?", True),
+        ("Who is the chief executive of Halsgrove Water?", True),
+        ("Who won the Saltwick by-election?", False),
+        ("What did the minister say about the budget?", False),
+        ("Which company cut ties with the player?", False),
+    ],
+)
+def test_a_question_about_a_current_state_is_told_from_one_about_an_event(
+    questions: QuestionAnalyzer, question: str, current: bool
+) -> None:
+    assert asks_current_state(questions.parse(question)) is current
+
+
+@pytest.mark.parametrize(
+    ("recency", "question", "boosted"),
+    [
+        ("dated", "What did the council decide about the Kestrel Valley dam?", True),
+        ("current", "What did the council decide about the Kestrel Valley dam?", False),
+        ("current", "What is the state of the Kestrel Valley dam now?", True),
+        ("off", "What is the state of the Kestrel Valley dam now?", False),
+    ],
+)
+def test_recency_ranks_the_newest_articles_higher_for_the_questions_it_is_set_for(
+    story_assistant: Assistant, recency: str, question: str, boosted: bool
+) -> None:
+    def scores(mode: str) -> dict[str, float]:
+        settings = Settings(home=story_assistant.settings.home, retrieval={"recency": mode})
+        assistant = Assistant(settings, embedder=HashingEmbedder())
+        return {p.chunk_id: p.score for p in assistant.search(question, until="2024-02-10")}
+
+    plain, ranked = scores("off"), scores(recency)
+    gains = {chunk: ranked[chunk] / plain[chunk] for chunk in ranked if chunk in plain}
+    assert gains
+    assert all(g > 1.0 for g in gains.values()) is boosted
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_a_time_phrase_at_the_ends_of_the_calendar_is_answered(
+    story_assistant: Assistant, until: str, mode: str
+) -> None:
+    settings = Settings(home=story_assistant.settings.home, retrieval={"time_windows": mode})
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    for question in ("What happened with the Kestrel Valley dam yesterday?", QUESTION):
+        answer = assistant.ask(question, until=until)  # no OverflowError
+        assert answer.question == question
 
 
 @pytest.mark.parametrize(("setting", "mode"), [("true", "hard"), ("false", "off"), (True, "hard")])
