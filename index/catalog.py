@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,10 @@ CREATE TABLE IF NOT EXISTS near_pairs (
     a TEXT NOT NULL, b TEXT NOT NULL, similarity REAL NOT NULL, PRIMARY KEY (a, b)
 );
 CREATE INDEX IF NOT EXISTS near_pairs_b ON near_pairs (b);
+-- When an article's text last changed on a re-read (a feed entry edited), and how often.
+CREATE TABLE IF NOT EXISTS revisions (
+    article_id TEXT PRIMARY KEY, updated TEXT NOT NULL, count INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS copy_titles (
     article_id TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
     PRIMARY KEY (article_id, source, title)
@@ -91,7 +96,8 @@ SORTS = tuple(_SORTS)
 _ROW = (  # an `ArticleRow`: the article without its text, and counts of what it holds
     "SELECT a.id, a.title, a.date, a.source, substr(a.text, 1, 400), "
     "(SELECT count(*) FROM chunks c WHERE c.article_id = a.id), "
-    "(SELECT count(*) FROM copies d WHERE d.article_id = a.id), length(a.text) "
+    "(SELECT count(*) FROM copies d WHERE d.article_id = a.id), length(a.text), "
+    "coalesce((SELECT r.updated FROM revisions r WHERE r.article_id = a.id), '') "
     "FROM articles a"
 )
 _WORDS = re.compile(r"\w+")
@@ -109,6 +115,7 @@ class ArticleRow:
     chunks: int
     copies: int  # other files with the same text, stored once
     chars: int
+    updated: str = ""  # when a re-read replaced its text (UTC, ISO seconds); "" never
 
 
 @dataclass(frozen=True)
@@ -281,7 +288,17 @@ class Catalog:
     ) -> list[str]:
         """Replace an article and its chunks (inside the caller's transaction); return chunk ids.
 
-        `readings`, when given, holds one `ChunkReading` per span."""
+        `readings`, when given, holds one `ChunkReading` per span. A new text for a
+        stored article is recorded as a revision (`ArticleRow.updated`)."""
+        stored = self._db.execute(
+            "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
+        ).fetchone()
+        if stored is not None and stored[0] != article.content_hash:
+            self._db.execute(
+                "INSERT INTO revisions VALUES (?, ?, 1) ON CONFLICT (article_id) DO UPDATE "
+                "SET updated = excluded.updated, count = count + 1",
+                (article.id, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
         self._db.execute(
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -324,6 +341,7 @@ class Catalog:
 
     def delete_article(self, article_id: str) -> None:
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        self._db.execute("DELETE FROM revisions WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM readings WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM copies WHERE article_id = ?", (article_id,))

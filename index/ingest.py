@@ -23,7 +23,7 @@ from index.chunking import ChunkSpan
 from index.dedup import DedupReport, refresh_dedup
 from index.encode import ArticleChunks, BatchEncoder, EncodedBatch, LocalEncoder
 from index.errors import InputError
-from index.loaders import Skipped, find_article_files, load_articles
+from index.loaders import Skipped, find_article_files, is_url, load_articles
 from index.progress import progress_bar
 from index.store import Index
 
@@ -65,17 +65,27 @@ def ingest(
     index: Index,
     paths: Sequence[Path],
     *,
+    urls: Sequence[str] = (),
     prune: bool = False,
     readd: bool = False,
     progress: Progress | None = None,
     encoder: BatchEncoder | None = None,
 ) -> IngestReport:
-    """Bring `index` in step with the articles under `paths` (files or folders).
+    """Bring `index` in step with the articles under `paths` (files or folders) and at
+    `urls` (RSS/Atom feeds or article pages, `index.web`; read before the writer lock).
 
     An article the user removed (`remove`) is withheld unless `readd`. `encoder` embeds
-    and reads the chunks (default: in this process; `index.ray_ingest` on a cluster)."""
-    files = article_files(paths)
+    and reads the chunks (default: in this process; `index.ray_ingest` on a cluster).
+    `prune` never removes an article read from the web: feeds drop old entries."""
+    files = article_files(paths) if paths or not urls else []
     loaded = load_articles(files, index.settings.ingest.max_article_bytes)
+    if urls:
+        from index.web import read_urls
+
+        fetched = read_urls(urls, index.settings.ingest)
+        loaded.articles.extend(fetched.articles)
+        loaded.skipped.extend(fetched.skipped)
+        loaded.warnings.extend(fetched.warnings)
     report = IngestReport(skipped=list(loaded.skipped), warnings=list(loaded.warnings))
     with index.writing():
         report.recovered = _recover(index)
@@ -85,11 +95,11 @@ def ingest(
             index, loaded.articles, loaded.files, prune, report, withheld, copies
         )
         _write(index, planned, report, progress, encoder or _local(index))
-        _record_copies(index, copies, [str(path) for path in loaded.files], prune)
+        read = [str(path) for path in loaded.files] + list(urls)
+        _record_copies(index, copies, read, prune)
         _remove(index, removed)
         report.removed = removed
         index.keyword.maintain()
-        read = [str(path) for path in loaded.files]
         report.dedup = refresh_dedup(
             index.catalog, index.settings.dedup, loaded.articles, read, index.sketches
         )
@@ -223,7 +233,9 @@ def _gone(
     return sorted(
         article_id
         for article_id, (_, source) in versions.items()
-        if article_id not in seen_ids and (source in read or not Path(source).exists())
+        if article_id not in seen_ids
+        and not is_url(source)
+        and (source in read or not Path(source).exists())
     )
 
 

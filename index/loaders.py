@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from index.articles import Article, parse_date
 from index.settings import DEFAULT_MAX_ARTICLE_BYTES
@@ -38,6 +39,12 @@ class LoadResult:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)  # ingested, but with a caveat
     files: list[Path] = field(default_factory=list)  # every article file that was read
+
+
+def is_url(text: str) -> bool:
+    """Whether an ingest argument names a web address (`index.web`) rather than a path."""
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
@@ -199,12 +206,14 @@ def _jsonl_problem(record: object, max_bytes: int) -> str | None:
     return None
 
 
-def too_big(size: int, limit: int) -> str:
+def too_big(
+    size: int,
+    limit: int,
+    setting: str = LIMIT_SETTING,
+    advice: str = "split it into several articles",
+) -> str:
     """'52 MB is over the 5 MB limit (ingest.max_article_bytes): split it ...'."""
-    return (
-        f"{_size(size)} is over the {_size(limit)} limit ({LIMIT_SETTING}): "
-        "split it into several articles"
-    )
+    return f"{_size(size)} is over the {_size(limit)} limit ({setting}): {advice}"
 
 
 def _size(count: int) -> str:

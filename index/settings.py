@@ -105,6 +105,23 @@ class IngestSettings(BaseModel):
         "text of one .jsonl article); a larger one is skipped and reported, not read into "
         "memory. A 50 MB article took minutes and 1.6 GB in one piece.",
     )
+    fetch_timeout_s: float = Field(
+        10.0, gt=0, le=600, description="`rag ingest URL`: seconds to wait for one response."
+    )
+    fetch_max_bytes: int = Field(
+        DEFAULT_MAX_ARTICLE_BYTES,
+        ge=1,
+        description="`rag ingest URL`: largest feed or page read; a larger one is reported "
+        "and not read further.",
+    )
+    fetch_per_host: int = Field(
+        2, ge=1, le=32, description="`rag ingest URL`: requests at once to one host."
+    )
+    user_agent: str = Field(
+        "newsrag/0.1 (a news archive assistant; reads feeds and pages it is given)",
+        min_length=1,
+        description="`rag ingest URL`: the User-Agent sent, and the name robots.txt is read for.",
+    )
     ray_address: str | None = Field(
         None,
         description="A Ray cluster (`host:port` of its head, `ray://host:10001`, or `auto`) "

@@ -23,6 +23,7 @@ from index.articles import parse_date
 from index.embedding import Embedder
 from index.encode import BatchEncoder
 from index.ingest import IngestReport, Progress, article_files, ingest
+from index.loaders import is_url
 from index.store import Index, open_index
 from rag import feedback, library
 from rag.answer import Answerer, ExtractiveAnswerer
@@ -217,17 +218,26 @@ class Assistant:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Bring the index in step with the articles under `paths`; see `IngestReport`.
+        A path that is an http(s) URL is an RSS/Atom feed or an article page (`index.web`).
 
         Articles removed with `remove` stay out (`report.withheld`) unless `readd`. With
         `ingest.ray_address` set, a Ray cluster embeds the chunks (`index.ray_ingest`)."""
-        files = [Path(p) for p in paths]
+        urls = [str(p) for p in paths if isinstance(p, str) and is_url(p)]
+        files = [Path(p) for p in paths if not (isinstance(p, str) and is_url(p))]
         with self._write_lock:
             encoder = self._cluster_encoder()  # first: a cluster not reached changes nothing
             if not rebuild:
                 return ingest(
-                    self.index, files, prune=prune, readd=readd, progress=progress, encoder=encoder
+                    self.index,
+                    files,
+                    urls=urls,
+                    prune=prune,
+                    readd=readd,
+                    progress=progress,
+                    encoder=encoder,
                 )
-            article_files(files)  # a mistyped path must not empty the index first
+            if files or not urls:
+                article_files(files)  # a mistyped path must not empty the index first
             index = Index(self.settings.index_settings(), self._embedder, verify=False)
             # One writer session from the reset to the end of the ingest, so that no other
             # writer slips in between (the lock is re-entrant for its holder).
@@ -240,7 +250,13 @@ class Assistant:
                     self._retriever = self._answerer = self._rewriter = self._reader = None
                     self._clusters = None
                 return ingest(
-                    index, files, prune=prune, readd=readd, progress=progress, encoder=encoder
+                    index,
+                    files,
+                    urls=urls,
+                    prune=prune,
+                    readd=readd,
+                    progress=progress,
+                    encoder=encoder,
                 )
 
     def _cluster_encoder(self) -> BatchEncoder | None:

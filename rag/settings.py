@@ -53,8 +53,8 @@ class RetrievalSettings(BaseModel):
         gt=0,
         description="Hybrid mode, soft date windows (rag/retrieval/recency.py): an article "
         "this many days outside the window gets half the boost of one inside it. The "
-        "windows are a question's time phrase and, for a question about a current state "
-        "asked on a known day (`until`), the days up to it.",
+        "windows are a question's time phrase and, for a question asked on a known day "
+        "(`until`), the days up to it (`recency`).",
     )
     recency_weight: float = Field(
         0.5,

@@ -242,7 +242,8 @@ class ArticleSummary:
     """An article in the list (`Assistant.articles`): no text, but what it holds.
 
     `title` is the article's title, or for an untitled one its first line or sentence;
-    `copies` counts other files with the same text (stored once)."""
+    `copies` counts other files with the same text (stored once); `updated` is when a
+    re-read replaced its text (a feed entry edited; UTC, ISO), "" if never."""
 
     id: str
     title: str
@@ -251,6 +252,7 @@ class ArticleSummary:
     chunks: int
     copies: int
     chars: int
+    updated: str = ""
 
     @classmethod
     def from_row(cls, row: ArticleRow) -> ArticleSummary:
@@ -262,6 +264,7 @@ class ArticleSummary:
             chunks=row.chunks,
             copies=row.copies,
             chars=row.chars,
+            updated=row.updated,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -212,6 +212,9 @@ class ArticleSummaryOut(BaseModel):
     chunks: int = Field(description="Chunks of the article in the index.")
     copies: int = Field(description="Other files with the same text, stored once.")
     chars: int = Field(description="Length of the text in characters.")
+    updated: str = Field(
+        "", description="When a re-read replaced its text (UTC, ISO); empty if never."
+    )
 
 
 class ArticlePageOut(BaseModel):

@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest", help="add or update articles in the index", parents=[home]
     )
-    ingest.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    ingest.add_argument(
+        "paths",
+        nargs="*",
+        help="files or folders, or http(s) URLs of RSS/Atom feeds or article pages "
+        "(default: seeds/)",
+    )
     ingest.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     ingest.add_argument("--rebuild", action="store_true", help="empty the index first")
     ingest.add_argument(
@@ -378,6 +383,7 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     for a in page.articles:
         noun = "copy" if a.copies == 1 else "copies"
         copies = f", {a.copies} duplicate {noun}" if a.copies else ""
+        copies += f", updated {a.updated}" if a.updated else ""
         print(
             f"{a.id}\t{a.date or 'undated'}\t{a.title}\t"
             f"({a.source}, {plural(a.chunks, 'chunk')}{copies})"
