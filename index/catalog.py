@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS near_pairs (
     a TEXT NOT NULL, b TEXT NOT NULL, similarity REAL NOT NULL, PRIMARY KEY (a, b)
 );
 CREATE INDEX IF NOT EXISTS near_pairs_b ON near_pairs (b);
+-- Feeds and pages `rag serve` re-reads (`rag sources`), and what the last read did.
+CREATE TABLE IF NOT EXISTS watched (
+    url TEXT PRIMARY KEY, every_s INTEGER NOT NULL, added TEXT NOT NULL,
+    last_read TEXT NOT NULL DEFAULT '', last_added INTEGER NOT NULL DEFAULT 0,
+    last_note TEXT NOT NULL DEFAULT ''
+);
 -- When an article's text last changed on a re-read (a feed entry edited), and how often.
 CREATE TABLE IF NOT EXISTS revisions (
     article_id TEXT PRIMARY KEY, updated TEXT NOT NULL, count INTEGER NOT NULL
@@ -429,6 +435,37 @@ class Catalog:
         """Every feedback record, oldest first."""
         rows = self._db.execute("SELECT record FROM feedback ORDER BY rowid")  # as given
         return [json.loads(row[0]) for row in rows]
+
+    # --- watched sources --------------------------------------------------------------
+    @store_failures("writing the watched sources (SQLite)")
+    def watch(self, url: str, every_s: int, added: str) -> None:
+        """Watch `url` every `every_s` seconds (a watched one keeps its history)."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO watched (url, every_s, added) VALUES (?, ?, ?) "
+                "ON CONFLICT (url) DO UPDATE SET every_s = excluded.every_s",
+                (url, every_s, added),
+            )
+
+    @store_failures("writing the watched sources (SQLite)")
+    def unwatch(self, url: str) -> bool:
+        """Stop watching `url`; False when it was not watched."""
+        with self.transaction():
+            gone = self._db.execute("DELETE FROM watched WHERE url = ?", (url,)).rowcount
+        return bool(gone)
+
+    @store_failures(READ)
+    def watched(self) -> list[tuple[str, int, str, str, int, str]]:
+        """(url, every_s, added, last_read, last_added, last_note) of each, oldest first."""
+        return list(self._db.execute("SELECT * FROM watched ORDER BY added, url"))
+
+    @store_failures("writing the watched sources (SQLite)")
+    def record_read(self, url: str, read: str, added: int, note: str) -> None:
+        with self.transaction():
+            self._db.execute(
+                "UPDATE watched SET last_read = ?, last_added = ?, last_note = ? WHERE url = ?",
+                (read, added, note, url),
+            )
 
     # --- removed articles and duplicate copies ----------------------------------------
     def record_removed(self, article_ids: Iterable[str]) -> None:

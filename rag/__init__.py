@@ -25,6 +25,7 @@ from rag.errors import (
     StoreError,
 )
 from rag.settings import Settings
+from rag.sources import SourceWatcher, WatchedSource
 from rag.timeline import Timeline, TimelineEntry
 from rag.types import (
     Answer,
@@ -35,6 +36,7 @@ from rag.types import (
     Citation,
     Passage,
     Removal,
+    ReportedValue,
     SearchWindow,
     Status,
     Turn,
@@ -58,13 +60,16 @@ __all__ = [
     "Passage",
     "RagError",
     "Removal",
+    "ReportedValue",
     "SearchWindow",
     "Settings",
     "Skipped",
+    "SourceWatcher",
     "Status",
     "StoreError",
     "Timeline",
     "TimelineEntry",
     "Turn",
+    "WatchedSource",
     "parse_date_arg",
 ]

@@ -29,7 +29,7 @@ from rag import feedback, library
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.answer.question import QuestionAnalyzer
 from rag.answer.support import SupportScorer
-from rag.errors import InputError, NotReadyError
+from rag.errors import InputError, NotReadyError, RagError
 from rag.feedback import Feedback
 from rag.followup import QueryRewriter, RuleRewriter
 from rag.retrieval import (
@@ -42,6 +42,7 @@ from rag.retrieval import (
 )
 from rag.retrieval.dedup import ClusterCache, CollapsingRetriever
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K, Settings
+from rag.sources import DEFAULT_EVERY, WatchedSource, now_iso, parse_every
 from rag.timeline import Timeline, build_timeline
 from rag.timewindow import Searched, Window, asks_current_state, narrow, resolve_window
 from rag.types import (
@@ -58,6 +59,7 @@ from rag.types import (
 # No path in the message: it reaches HTTP clients, who have no use for the server's
 # folders (`rag status` shows the home).
 NOT_READY = "the index is empty: run `rag ingest PATH` first"
+NOTE_CHARS = 1000  # a watched source's last note
 
 
 class Assistant:
@@ -428,6 +430,37 @@ class Assistant:
         return build_timeline(
             self, topic, since=since, until=until, limit=limit, newest_first=newest_first
         )
+
+    # --- watched sources ----------------------------------------------------------------
+    def sources(self) -> list[WatchedSource]:
+        """The feeds and pages `rag serve` re-reads (`rag.sources`), oldest first."""
+        return [WatchedSource(*row) for row in self.index.catalog.watched()]
+
+    def add_source(self, url: str, every: str | int = DEFAULT_EVERY) -> WatchedSource:
+        """Watch the feed or page at `url`, read every `every` ("30m", "2h", seconds)."""
+        url = url.strip()
+        if not is_url(url):
+            raise InputError(f"not an http(s) URL: {url!r}", field="url")
+        self.index.catalog.watch(url, parse_every(every), now_iso())
+        return next(s for s in self.sources() if s.url == url)
+
+    def remove_source(self, url: str) -> None:
+        """Stop watching `url` (its articles stay; `remove` deletes them)."""
+        if not self.index.catalog.unwatch(url.strip()):
+            raise InputError(f"no watched source {url.strip()!r}", field="url")
+
+    def read_source(self, url: str) -> WatchedSource | None:
+        """Read a watched source now: add what is new, replace what was edited, and
+        record when and what (a failure is its note, not an exception). None when the
+        source stopped being watched meanwhile."""
+        try:
+            report = self.ingest([url])
+            added = len(report.added) + len(report.updated)
+            note = "; ".join(f"{s.source}: {s.reason}" for s in report.skipped)
+        except RagError as exc:
+            added, note = 0, str(exc)
+        self.index.catalog.record_read(url, now_iso(), added, note[:NOTE_CHARS])
+        return next((s for s in self.sources() if s.url == url), None)
 
     # --- read -------------------------------------------------------------------------
     def article(self, article_id: str) -> ArticleView:

@@ -201,6 +201,7 @@ def _shift(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
+@lru_cache(maxsize=256)  # a question's phrase is read by retrieval and the reader alike
 def _parse(text: str, asked_on: date) -> tuple[date, str] | None:
     try:
         data = _parser(asked_on).get_date_data(text)

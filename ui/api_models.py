@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
 
 from rag.settings import MAX_QUESTION_CHARS, MAX_TOP_K
 
@@ -388,3 +388,30 @@ class ModelOut(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelOut]
+
+
+class SourceRequest(BaseModel):
+    """`POST /v1/sources`: a feed or page for the server to re-read on a schedule."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"url": "https://example.org/news.rss", "every": "30m"}]},
+    )
+
+    url: str = Field(min_length=1, max_length=2000, description="http(s) URL of a feed or page.")
+    every: StrictStr = Field("30m", max_length=20, description="How often: 45s, 30m, 2h, 1d.")
+
+
+class SourceOut(BaseModel):
+    """A watched source, when it was last read and what that read added."""
+
+    url: str
+    every_s: int = Field(description="Seconds between reads.")
+    added: str = Field(description="When it was first watched (UTC, ISO).")
+    last_read: str = Field(description="When it was last read (UTC, ISO); empty: not yet.")
+    last_added: int = Field(description="Articles the last read added or updated.")
+    last_note: str = Field(description="What failed in the last read; empty: nothing.")
+
+
+class SourceListOut(BaseModel):
+    sources: list[SourceOut]

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STREAM_WORDS = 3  # words added per streamed update
 STREAM_DELAY_S = 0.02
+CORPUS_REFRESH_S = 30  # the Corpus panel, for what the watched sources added
 _PICK = re.compile(r"^(\d+)-(\d+)")
 _WORDS = re.compile(r"\S+\s*")
 Messages = list[dict[str, Any]]
@@ -160,7 +161,8 @@ class ChatSession:
         except RagError as exc:
             return render.error_markdown(str(exc)), gr.skip()
         samples = [[q] for q in self.examples(status)]
-        return render.status_markdown(status), gr.Dataset(samples=samples)
+        watched = render.watched_markdown(self.assistant.sources())
+        return render.status_markdown(status) + watched, gr.Dataset(samples=samples)
 
     def examples(self, status: Status) -> list[str]:
         """Example questions, worked out again only when the index has changed."""
@@ -231,6 +233,10 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
         page = layout()
         _wire(demo, session, page, answers)
         demo.load(session.corpus, None, [page.status, page.examples], api_visibility="private")
+        # The server reads watched sources in the background: show what they added.
+        gr.Timer(CORPUS_REFRESH_S).tick(
+            session.corpus, None, [page.status, page.examples], api_visibility="private"
+        )
 
         def ask(
             question: str,

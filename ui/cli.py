@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ui import cli_feedback, cli_timeline
+from ui import cli_feedback, cli_sources, cli_timeline
 
 if TYPE_CHECKING:
     from rag import Answer, Assistant, IngestReport, Removal, Settings
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_timeline.add_parser(commands, [home])
     cli_feedback.add_parser(commands, [home])
+    cli_sources.add_parser(commands, [home])
 
     articles = commands.add_parser(
         "articles", help="list the articles in the index (newest first)", parents=[home]
@@ -307,6 +308,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    cli_sources.run(args, _assistant(settings))
+    return EXIT_OK
+
+
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     cli_feedback.run(args, _assistant(settings))
     return EXIT_OK
@@ -434,6 +440,7 @@ _COMMANDS = {
     "ask": cmd_ask,
     "timeline": cmd_timeline,
     "feedback": cmd_feedback,
+    "sources": cmd_sources,
     "status": cmd_status,
     "articles": cmd_articles,
     "remove": cmd_remove,

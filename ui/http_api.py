@@ -46,6 +46,9 @@ from ui.api_models import (
     ModelList,
     ModelOut,
     RemovalOut,
+    SourceListOut,
+    SourceOut,
+    SourceRequest,
     StatusOut,
 )
 from ui.openai_chat import completion, question_and_history, stream_events
@@ -220,6 +223,43 @@ def build_api_router(assistant: Assistant, settings: Settings) -> APIRouter:
         it out (`rag ingest --readd` adds it back)."""
         article_or_404(article_id)
         return RemovalOut.model_validate(assistant.remove([article_id]).to_dict())
+
+    @router.get(
+        "/v1/sources",
+        response_model=SourceListOut,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["sources"],
+    )
+    def sources() -> SourceListOut:
+        """The feeds and pages the server re-reads, with their last read."""
+        return SourceListOut(sources=[SourceOut(**s.to_dict()) for s in assistant.sources()])
+
+    @router.post(
+        "/v1/sources",
+        response_model=SourceOut,
+        status_code=201,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["sources"],
+    )
+    def add_source(body: SourceRequest) -> SourceOut:
+        """Watch a feed or page: the server reads it within seconds, then every `every`."""
+        return SourceOut(**assistant.add_source(body.url, body.every).to_dict())
+
+    @router.delete(
+        "/v1/sources",
+        response_model=SourceListOut,
+        responses=_ERRORS,
+        dependencies=secured,
+        tags=["sources"],
+    )
+    def remove_source(
+        url: Annotated[str, Query(min_length=1, max_length=2000, description="The source.")],
+    ) -> SourceListOut:
+        """Stop watching a source (its articles stay); the sources still watched."""
+        assistant.remove_source(url)
+        return SourceListOut(sources=[SourceOut(**s.to_dict()) for s in assistant.sources()])
 
     @router.post(
         "/v1/feedback",

@@ -25,6 +25,7 @@ from rag import (
     Skipped,
     Status,
     Timeline,
+    WatchedSource,
 )
 from rag.types import also_in_text
 
@@ -315,6 +316,22 @@ def status_markdown(status: Status) -> str:
         f"Dates: {escape_markdown(dates)}  \n"
         f"Model: `{status.model}` ({status.chunk_tokens}-token chunks)  \n{clusters}"
     )
+
+
+def watched_markdown(sources: Sequence[WatchedSource]) -> str:
+    """The watched feeds and pages (`rag sources`), each with its last read; "" for none."""
+    if not sources:
+        return ""
+    lines = ["", "", "**Watched sources** (read by the server on their schedule)"]
+    for source in sources:
+        read = (
+            f"last read {source.last_read}: {plural(source.last_added, 'article')} added or updated"
+            if source.last_read
+            else "not read yet"
+        )
+        note = f"; failed: {source.last_note}" if source.last_note else ""
+        lines.append(f"- {escape_markdown(source.url)}: {escape_markdown(read + note)}")
+    return "\n".join(lines)
 
 
 def report_markdown(report: IngestReport, names: dict[str, str] | None = None) -> str:

@@ -1,11 +1,12 @@
-"""`rag serve`: bring the index in step with `seeds/`, then serve the chat with uvicorn."""
+"""`rag serve`: bring the index in step with `seeds/`, then serve the chat with uvicorn
+while the watched sources (`rag sources`) are re-read in the background."""
 
 from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING, Any
 
-from rag import Assistant, RagError, Settings
+from rag import Assistant, RagError, Settings, SourceWatcher
 
 if TYPE_CHECKING:
     import uvicorn
@@ -48,7 +49,12 @@ def serve(
     port = port or settings.server.port
     counts = f"{plural(status.articles, 'article')}, {plural(status.chunks, 'chunk')}"
     print(f"{counts}; chat at http://{host}:{port}/")
-    uvicorn.Server(server_config(create_app(assistant, settings), host, port)).run()
+    watcher = SourceWatcher(assistant)
+    watcher.start()
+    try:
+        uvicorn.Server(server_config(create_app(assistant, settings), host, port)).run()
+    finally:
+        watcher.stop()
     return 0
 
 

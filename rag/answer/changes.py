@@ -144,7 +144,7 @@ def find_change(
     reports = _reports(lead, ranked, min_logit, parse)
     if len(reports) < 2:
         return None
-    values = {id(r): _value(r, parse) for r in reports}
+    values = {id(r): _value(r) for r in reports}  # units were checked against the lead
     groups: list[list[Candidate]] = []  # reports of one value, best first
     for report in reports:
         value = values[id(report)]
@@ -170,8 +170,22 @@ def _reports(
     lead: Candidate, ranked: Sequence[Candidate], min_logit: float, parse: Parse
 ) -> list[Candidate]:
     """`lead` and, one per other dated article, the best sentence that answers as well
-    with a value of the same quantity ("38 passengers" is none for "how many were hurt")."""
-    quantity = _value(lead, parse)
+    with a value of the same quantity ("38 passengers" is none for "how many were hurt").
+    Units need a parse of the sentence: only a value that differs from the lead's is
+    parsed (an equal number is the same report), the lead at most once."""
+    quantity = _value(lead)
+    lead_unit: list[Value] = []  # the lead's value with its unit, once parsed
+
+    def same_quantity(candidate: Candidate) -> bool:
+        value = _value(candidate)
+        if value.kind != quantity.kind:
+            return False
+        if value.agrees(quantity):
+            return True
+        if not lead_unit:
+            lead_unit.append(_value(lead, parse))
+        return _value(candidate, parse).comparable(lead_unit[0])
+
     reports = [lead]
     articles = {lead.passage.article_id}
     for candidate in ranked:
@@ -184,7 +198,7 @@ def _reports(
             or candidate.features["support"] < min_logit
             or candidate.z < MIN_REPORT_Z
             or candidate.features["names"] < lead.features["names"]
-            or not _value(candidate, parse).comparable(quantity)
+            or not same_quantity(candidate)
         ):
             continue
         reports.append(candidate)

@@ -238,7 +238,11 @@ class ExtractiveAnswerer:
             timed = resolve_window(self._questions.parse(question), asked_on or date.today())
             min_logit = _logit(self._settings.min_support)
             change = find_change(
-                pick.source, ranked, min_logit, self._questions.parse, updates=timed is None
+                pick.source,
+                ranked,
+                min_logit,
+                self._questions.parse_sentence,
+                updates=timed is None,
             )
         return Reading(analysis, ranked, chosen, features, _sigmoid(z), pick, change)
 
