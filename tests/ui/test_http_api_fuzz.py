@@ -60,6 +60,9 @@ ALL = {
     "POST /v1/feedback",
     "POST /v1/timeline",
     "GET /v1/status",
+    "GET /v1/sources",
+    "POST /v1/sources",
+    "DELETE /v1/sources",
 }
 # Only requests with a body (or constrained query parameters) can be made invalid; the
 # others have nothing to negate.
@@ -69,6 +72,8 @@ WITH_BODY = {
     "POST /v1/feedback",
     "POST /v1/timeline",
     "GET /v1/articles",
+    "POST /v1/sources",
+    "DELETE /v1/sources",
 }
 
 
