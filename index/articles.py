@@ -22,8 +22,9 @@ class Article:
     title: str
     date: str  # ISO YYYY-MM-DD, or "" when the article carries none
     text: str
-    source: str  # the path of the file as it was ingested
+    source: str  # the path of the file (or the URL) as it was ingested
     url: str = ""
+    outlet: str = ""  # who published it, when known (a feed's or a page's site name)
 
     @property
     def date_key(self) -> int:

@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS watched (
     last_read TEXT NOT NULL DEFAULT '', last_added INTEGER NOT NULL DEFAULT 0,
     last_note TEXT NOT NULL DEFAULT ''
 );
+-- Who published an article, when its source says (a feed's title, a page's site name).
+CREATE TABLE IF NOT EXISTS outlets (article_id TEXT PRIMARY KEY, outlet TEXT NOT NULL);
 -- When an article's text last changed on a re-read (a feed entry edited), and how often.
 CREATE TABLE IF NOT EXISTS revisions (
     article_id TEXT PRIMARY KEY, updated TEXT NOT NULL, count INTEGER NOT NULL
@@ -103,8 +105,14 @@ _ROW = (  # an `ArticleRow`: the article without its text, and counts of what it
     "SELECT a.id, a.title, a.date, a.source, substr(a.text, 1, 400), "
     "(SELECT count(*) FROM chunks c WHERE c.article_id = a.id), "
     "(SELECT count(*) FROM copies d WHERE d.article_id = a.id), length(a.text), "
-    "coalesce((SELECT r.updated FROM revisions r WHERE r.article_id = a.id), '') "
+    "coalesce((SELECT r.updated FROM revisions r WHERE r.article_id = a.id), ''), "
+    "coalesce((SELECT o.outlet FROM outlets o WHERE o.article_id = a.id), '') "
     "FROM articles a"
+)
+_ARTICLE = (  # an `Article`
+    "SELECT id, title, date, text, source, url, "
+    "coalesce((SELECT o.outlet FROM outlets o WHERE o.article_id = articles.id), '') "
+    "FROM articles"
 )
 _WORDS = re.compile(r"\w+")
 
@@ -122,6 +130,7 @@ class ArticleRow:
     copies: int  # other files with the same text, stored once
     chars: int
     updated: str = ""  # when a re-read replaced its text (UTC, ISO seconds); "" never
+    outlet: str = ""  # who published it, when known
 
 
 @dataclass(frozen=True)
@@ -247,15 +256,13 @@ class Catalog:
     # --- articles ---------------------------------------------------------------------
     @store_failures(READ)
     def article(self, article_id: str) -> Article | None:
-        row = self._db.execute(
-            "SELECT id, title, date, text, source, url FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
+        row = self._db.execute(f"{_ARTICLE} WHERE id = ?", (article_id,)).fetchone()
         return Article(*row) if row else None
 
     @store_failures(READ)
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
         """The stored articles among `ids` (one query per `_IN_BATCH` ids)."""
-        rows = self._rows_in("SELECT id, title, date, text, source, url FROM articles", "id", ids)
+        rows = self._rows_in(_ARTICLE, "id", ids)
         return {row[0]: Article(*row) for row in rows}
 
     def versions(self) -> dict[str, tuple[str, str]]:
@@ -318,6 +325,9 @@ class Catalog:
                 article.content_hash,
             ),
         )
+        self._db.execute("DELETE FROM outlets WHERE article_id = ?", (article.id,))
+        if article.outlet:
+            self._db.execute("INSERT INTO outlets VALUES (?, ?)", (article.id, article.outlet))
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
         self._db.execute("DELETE FROM removed WHERE article_id = ?", (article.id,))
         self._db.execute("DELETE FROM copies WHERE article_id = ?", (article.id,))
@@ -348,6 +358,7 @@ class Catalog:
     def delete_article(self, article_id: str) -> None:
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
         self._db.execute("DELETE FROM revisions WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM outlets WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM readings WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM copies WHERE article_id = ?", (article_id,))

@@ -25,7 +25,7 @@ import time
 import urllib.robotparser
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 from xml.sax import SAXException
 
@@ -179,10 +179,13 @@ def _add_feed(
         result.warnings.append(Skipped(url, "the feed has no entries"))
         return
 
+    outlet = _plain(str(getattr(feed, "feed", {}).get("title") or ""))
+
     def read(entry: dict) -> Article | Skipped:
         where = f"{url} ({entry.get('link') or entry.get('id') or 'entry'})"
         try:
-            return entry_article(entry, url, fetcher, settings.max_article_bytes)
+            article = entry_article(entry, url, fetcher, settings.max_article_bytes)
+            return replace(article, outlet=outlet or article.outlet)
         except FetchError as exc:
             return Skipped(where, str(exc))
 
@@ -209,13 +212,21 @@ def entry_article(entry: dict, feed_url: str, fetcher: Fetcher, max_bytes: int) 
         page = page_article(fetcher.get(link, page=True), source=feed_url, max_bytes=max_bytes)
         if isinstance(page, str):
             raise FetchError(page)
-        own, title, day = page.text, title or page.title, day or page.date
+        own, title, day, outlet = page.text, title or page.title, day or page.date, page.outlet
+    else:
+        outlet = ""
     if not own.strip():
         raise FetchError("the entry has no text")
     if len(own.encode("utf-8")) > max_bytes:
         raise FetchError(too_big(len(own.encode("utf-8")), max_bytes))
     return Article(
-        id=web_article_id(key), title=title, date=day, text=own, source=feed_url, url=link
+        id=web_article_id(key),
+        title=title,
+        date=day,
+        text=own,
+        source=feed_url,
+        url=link,
+        outlet=outlet,
     )
 
 
@@ -241,6 +252,7 @@ def page_article(fetched: Fetched, *, source: str, max_bytes: int) -> Article | 
         text=text,
         source=source,
         url=fetched.url,
+        outlet=str(getattr(document, "sitename", "") or ""),
     )
 
 

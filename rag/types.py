@@ -226,12 +226,15 @@ class ArticleView:
     source: str
     url: str
     text: str
+    outlet: str = ""  # who published it, when known (a feed's title, a page's site name)
 
     @classmethod
     def from_article(cls, article: Article) -> ArticleView:
         source = public_path(article.source)
         title = headline(article.title, article.text)
-        return cls(article.id, title, article.date, source, article.url, article.text)
+        return cls(
+            article.id, title, article.date, source, article.url, article.text, article.outlet
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -253,6 +256,7 @@ class ArticleSummary:
     copies: int
     chars: int
     updated: str = ""
+    outlet: str = ""
 
     @classmethod
     def from_row(cls, row: ArticleRow) -> ArticleSummary:
@@ -265,6 +269,7 @@ class ArticleSummary:
             copies=row.copies,
             chars=row.chars,
             updated=row.updated,
+            outlet=row.outlet,
         )
 
     def to_dict(self) -> dict[str, Any]:

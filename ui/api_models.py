@@ -202,6 +202,7 @@ class ArticleOut(BaseModel):
     source: str = _SOURCE
     url: str
     text: str
+    outlet: str = Field("", description="Who published it, when known (feed title, site name).")
 
 
 class ArticleSummaryOut(BaseModel):
@@ -215,6 +216,7 @@ class ArticleSummaryOut(BaseModel):
     updated: str = Field(
         "", description="When a re-read replaced its text (UTC, ISO); empty if never."
     )
+    outlet: str = Field("", description="Who published it, when known.")
 
 
 class ArticlePageOut(BaseModel):

@@ -390,9 +390,10 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
         noun = "copy" if a.copies == 1 else "copies"
         copies = f", {a.copies} duplicate {noun}" if a.copies else ""
         copies += f", updated {a.updated}" if a.updated else ""
+        where = f"{a.outlet}, {a.source}" if a.outlet else a.source
         print(
             f"{a.id}\t{a.date or 'undated'}\t{a.title}\t"
-            f"({a.source}, {plural(a.chunks, 'chunk')}{copies})"
+            f"({where}, {plural(a.chunks, 'chunk')}{copies})"
         )
     if page.offset + len(page.articles) < page.total:
         print(f"more: --offset {page.offset + len(page.articles)}")

@@ -49,8 +49,10 @@ def test_a_feed_s_entries_become_articles_with_their_metadata(site: FakeSite) ->
         site.url("/news/flood"),
     )
     assert flood.text.startswith("The death toll in the Varnholt floods rose to 31")
+    assert flood.outlet == "Pellworth Gazette"  # the feed's title
     market = by_title["Record stalls at farmers' market"]
     assert market.date == "2024-07-06" and market.source == site.url("/atom.xml")
+    assert market.outlet == "Strandley Weekly"
 
 
 def test_an_entry_without_text_of_its_own_reads_its_page_main_text_only(site: FakeSite) -> None:
@@ -66,10 +68,11 @@ def test_an_entry_without_text_of_its_own_reads_its_page_main_text_only(site: Fa
 
 def test_a_page_url_is_one_article_with_the_page_s_metadata(site: FakeSite) -> None:
     (page,) = read_urls([site.url("/news/bridge")], QUICK).articles
-    assert (page.title, page.date, page.url) == (
+    assert (page.title, page.date, page.url, page.outlet) == (
         "Marrick Bridge opening delayed",
         "2024-04-02",
         site.url("/news/bridge"),
+        "Pellworth Gazette",  # the page's og:site_name
     )
 
 
@@ -133,6 +136,7 @@ def test_a_re_read_adds_nothing_and_an_edited_entry_replaces_its_old_version(
     flood_id = web_article_id("gazette-flood-0305")
     assert edited.updated == [flood_id] and edited.added == []
     listed = {a.id: a for a in assistant.articles().articles}
+    assert listed[flood_id].outlet == assistant.article(flood_id).outlet == "Pellworth Gazette"
     assert listed[flood_id].updated and not listed[web_article_id(site.url("/news/bridge"))].updated
     answer = assistant.ask("What is the death toll in the Varnholt floods?")
     quotes = " ".join(c.quote for c in answer.citations if c.article_id == flood_id)

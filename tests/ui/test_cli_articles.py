@@ -55,7 +55,7 @@ def test_list_remove_and_readd(
     code, out, _ = rag(capsys, "--home", home, "articles", "harbour", "--json")
     page = json.loads(out)
     assert page["total"] == 1 and page["articles"][0]["title"] == "Elmsby opens its harbour bridge"
-    fields = {"id", "title", "date", "source", "chunks", "copies", "chars", "updated"}
+    fields = {"id", "title", "date", "source", "chunks", "copies", "chars", "updated", "outlet"}
     assert set(page["articles"][0]) == fields
 
     code, out, _ = rag(capsys, "--home", home, "remove", str(news / "storm.txt"))
