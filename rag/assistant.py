@@ -392,7 +392,12 @@ class Assistant:
             prefer = SoftWindow(window.since, window.until, half_life, weight)
             preferred = DateFilter(window.since, window.until)
             passages = self.retriever.retrieve(query, k, replace(filters, prefer=prefer))
-            return passages, Searched.of(preferred, window.phrase, notes, soft=True)
+            if any(prefer.distance_of(p.date) == 0 for p in passages):
+                return passages, Searched.of(preferred, window.phrase, notes, soft=True)
+            # No passage is of those dates: the phrase changed nothing, and the answer says so.
+            span = f"{window.since or '…'} to {window.until or '…'}"
+            note = f'no article found is dated {span} ("{window.phrase}"): ranked without it'
+            return passages, Searched.of(filters, notes=(*notes, note))
         recent = retrieval.recency == "dated" or (
             retrieval.recency == "current" and asks_current_state(doc)
         )

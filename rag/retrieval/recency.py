@@ -56,6 +56,10 @@ class SoftWindow:
             return (published - self.until).days
         return 0
 
+    def distance_of(self, published: str) -> int | None:
+        """`distance` for an ISO date; None when undated."""
+        return self.distance(date.fromisoformat(published)) if published else None
+
     def boost(self, published: str) -> float:
         """The factor for an article published on ISO date `published` (1.0 when undated)."""
         if not published or self.weight <= 0:

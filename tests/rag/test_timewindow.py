@@ -238,6 +238,15 @@ def test_a_window_without_articles_falls_back_to_the_callers_dates_with_a_note(
     assert any("2019" in note and "searched without it" in note for note in answer.notes)
 
 
+def test_a_soft_window_no_passage_falls_in_is_not_shown_and_a_note_says_why(
+    story_assistant: Assistant,
+) -> None:
+    soft = Assistant(Settings(home=story_assistant.settings.home), embedder=HashingEmbedder())
+    answer = soft.ask("What happened with the Kestrel Valley dam in 2019?")
+    assert answer.passages and answer.window is None
+    assert any("2019" in note and "ranked without it" in note for note in answer.notes)
+
+
 def test_search_applies_the_same_window(story_assistant: Assistant) -> None:
     passages = story_assistant.search(QUESTION, until="2024-02-10", top_k=10)
     assert passages and all(p.date >= "2024-02-03" for p in passages)

@@ -43,6 +43,8 @@ def test_a_window_boosts_inside_fully_and_outside_by_distance_on_both_sides() ->
     assert window.boost("2024-03-14") == pytest.approx(1.5)  # a half-life after
     assert window.boost("2024-03-21") == pytest.approx(1.25)
     assert SoftWindow(None, date(2024, 3, 7)).boost("1999-01-01") > 1.0 + 0.5 - 1e-9
+    assert (window.distance_of("2024-03-05"), window.distance_of("2024-03-10")) == (0, 3)
+    assert window.distance_of("") is None
 
 
 @pytest.mark.parametrize(("half_life_days", "weight"), [(0, 0.5), (-1, 0.5), (14, -0.1)])
