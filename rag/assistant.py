@@ -319,7 +319,7 @@ class Assistant:
             answer,
             citations=_with_copies(answer.citations, passages),
             window=window.searched,
-            notes=(*answer.notes, *window.notes),
+            notes=(*window.notes, *answer.notes),  # what the search did, then the answer
         )
         done = time.perf_counter()
         timings = {
