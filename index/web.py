@@ -234,8 +234,8 @@ def page_article(fetched: Fetched, *, source: str, max_bytes: int) -> Article | 
     """The main text of an article page with its metadata, or why there is none."""
     import trafilatura
 
-    html = fetched.body.decode(_charset(fetched.content_type), errors="replace")
-    document = trafilatura.bare_extraction(html, url=fetched.url, with_metadata=True)
+    # Bytes: trafilatura finds the encoding (header, meta tag or detection) itself.
+    document = trafilatura.bare_extraction(fetched.body, url=fetched.url, with_metadata=True)
     text = str(getattr(document, "text", "") or "") if document is not None else ""
     if not text.strip():
         return "no article text found on the page"
@@ -282,11 +282,3 @@ def _entry_date(entry: dict) -> str:
         if parsed:
             return time.strftime("%Y-%m-%d", parsed)
     return ""
-
-
-def _charset(content_type: str) -> str:
-    for part in content_type.split(";"):
-        name, _, value = part.strip().partition("=")
-        if name.lower() == "charset" and value:
-            return value.strip('"')
-    return "utf-8"

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -228,16 +229,11 @@ class Assistant:
         files = [Path(p) for p in paths if not (isinstance(p, str) and is_url(p))]
         with self._write_lock:
             encoder = self._cluster_encoder()  # first: a cluster not reached changes nothing
+            run = partial(
+                ingest, urls=urls, prune=prune, readd=readd, progress=progress, encoder=encoder
+            )
             if not rebuild:
-                return ingest(
-                    self.index,
-                    files,
-                    urls=urls,
-                    prune=prune,
-                    readd=readd,
-                    progress=progress,
-                    encoder=encoder,
-                )
+                return run(self.index, files)
             if files or not urls:
                 article_files(files)  # a mistyped path must not empty the index first
             index = Index(self.settings.index_settings(), self._embedder, verify=False)
@@ -251,15 +247,7 @@ class Assistant:
                     self._index = index
                     self._retriever = self._answerer = self._rewriter = self._reader = None
                     self._clusters = None
-                return ingest(
-                    index,
-                    files,
-                    urls=urls,
-                    prune=prune,
-                    readd=readd,
-                    progress=progress,
-                    encoder=encoder,
-                )
+                return run(index, files)
 
     def _cluster_encoder(self) -> BatchEncoder | None:
         cluster = self.settings.ingest
