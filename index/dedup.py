@@ -37,6 +37,7 @@ from index.settings import DedupSettings
 logger = logging.getLogger(__name__)
 
 _WORDS = re.compile(r"\w+")
+SKETCH_SLICE = 4096  # shingles hashed per call: 4 MB of work arrays at 128 permutations
 _PARAMS = "dedup_params"  # catalog meta: the settings the stored sketches were made with
 _SEED = 1
 # datasketch 2's 32-bit permutations (its default, named so stored sketches stay readable).
@@ -110,7 +111,11 @@ def sketch(text: str, settings: DedupSettings) -> np.ndarray:
         scheme=_SCHEME,
         permutations=_permutations(settings.num_perm),
     )
-    minhash.update_batch(list(shingles(text, settings.shingle_words)))
+    # In slices: one call hashes its shingles into a (shingles x num_perm) uint64 array,
+    # 174 MB for a 1 MB article read at once.
+    pieces = list(shingles(text, settings.shingle_words))
+    for start in range(0, len(pieces), SKETCH_SLICE):
+        minhash.update_batch(pieces[start : start + SKETCH_SLICE])
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
 
 

@@ -8,7 +8,11 @@ from pathlib import Path
 
 from pytest import MonkeyPatch
 
-from index.dedup import distinct_titles, load_clusters
+from datasketch import MinHash
+
+from index import dedup
+from index.dedup import SKETCH_SLICE, distinct_titles, load_clusters, shingles, sketch
+from index.settings import DedupSettings
 from rag import Assistant, Settings
 from tests.dedup_corpus import (
     WIRE,
@@ -197,3 +201,30 @@ def test_an_article_another_writer_removed_is_no_longer_matched_by_this_ones_ske
     pairs = fake_assistant.index.catalog.near_pairs()
     assert not any(removed in (a, b) for a, b, _ in pairs)
     assert not any("ap.md" in c for c in clusters_of(fake_assistant))
+
+
+def test_a_long_article_is_sketched_in_bounded_slices_to_the_same_signature(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    settings = DedupSettings()
+    text = " ".join(f"word{n}" for n in range(3 * SKETCH_SLICE))
+    calls: list[int] = []
+    real = MinHash.update_batch
+
+    def counted(self: MinHash, values: list[bytes]) -> None:
+        calls.append(len(values))
+        real(self, values)
+
+    monkeypatch.setattr(MinHash, "update_batch", counted)
+    signature = sketch(text, settings)
+    assert len(calls) > 1 and max(calls) <= SKETCH_SLICE
+    assert sum(calls) == len(shingles(text, settings.shingle_words))
+    monkeypatch.setattr(MinHash, "update_batch", real)
+    whole = MinHash(
+        num_perm=settings.num_perm,
+        seed=dedup._SEED,
+        scheme=dedup._SCHEME,
+        permutations=dedup._permutations(settings.num_perm),
+    )
+    whole.update_batch(list(shingles(text, settings.shingle_words)))
+    assert (signature == whole.hashvalues.astype("uint32")).all()
