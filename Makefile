@@ -9,15 +9,16 @@ export GRADIO_ANALYTICS_ENABLED := False
 .PHONY: setup setup-run browser run test test-fast check lint bench train-reader fit-reader screenshots
 
 # What the chat needs (`make run`), then the extras and test tools on top (`make test`).
+# The chat needs no torch: both models run on ONNX Runtime.
 $(VENV)/.installed-run: pyproject.toml
 	python3 -m venv $(VENV)
-	# The local CPU wheel first: a bare `torch` requirement would pull CUDA packages.
-	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.installed-run
-	$(BIN)/pip install --quiet -e '.[dev,eval,llm,ollama,baselines,cluster]'
+	# The local CPU wheel first: a bare `torch` requirement would pull CUDA packages.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[torch,dev,eval,llm,ollama,baselines,cluster]'
 	touch $@
 
 setup-run: $(VENV)/.installed-run

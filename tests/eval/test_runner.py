@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from eval.pipelines import AssistantPipeline
 from eval.questions import Question
 from eval.report import write_report
-from eval.runner import load_results, run_all, write_outputs
+from eval.runner import load_results, run_all, run_from_cli, write_outputs
 from eval.thresholds import check_thresholds, load_thresholds
 from rag import Assistant, InputError, Settings
 
@@ -84,7 +85,17 @@ def test_without_matplotlib_the_report_is_written_and_the_plots_skipped(
     report = (tmp_path / "report.md").read_text()
     assert "## Scores" in report and "## Plots" not in report
     assert not list(tmp_path.glob("*.png"))
-    assert "pip install -e '.[eval]'" in capsys.readouterr().err
+    assert "pip install 'newsrag[eval]'" in capsys.readouterr().err
+
+
+def test_rag_eval_without_the_eval_extra_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # the chat's install
+    args = argparse.Namespace(corpus=None, home=None, questions=tmp_path / "q.jsonl")
+    with pytest.raises(InputError, match=r"'newsrag\[eval\]'"):
+        run_from_cli(args, Settings(home=tmp_path / "home"))
+    assert not (tmp_path / "home").exists()
 
 
 def test_thresholds_pass_and_fail(results: dict[str, Any], tmp_path: Path) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest import MonkeyPatch
-
 from datasketch import MinHash
+from pytest import MonkeyPatch
 
 from index import dedup
 from index.dedup import SKETCH_SLICE, distinct_titles, load_clusters, shingles, sketch

