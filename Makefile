@@ -36,13 +36,15 @@ lint: setup
 	$(BIN)/ruff format --check rag index ui eval tests bench
 	$(BIN)/mypy
 
+# Two workers: while one waits on a server, a browser or a child process, the other
+# runs (805 tests: 424 s against about 550 s on one, 2 cores).
 test: setup browser lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The quick loop: everything but the real model, the browser, fault and server tests.
 # CI runs them all (`make test`).
 test-fast: setup
-	$(BIN)/pytest -m "not slow and not browser" -q
+	$(BIN)/pytest -n 2 -m "not slow and not browser" -q
 
 check: test
 
