@@ -221,3 +221,38 @@ def test_progress_moves_within_one_long_article(
     total = report.chunks_embedded
     assert total > 8  # one article, one batch, many chunks
     assert calls == [(min(done, total), total) for done in range(4, total + 4, 4)]
+
+
+def test_a_long_article_killed_between_its_vector_writes_leaves_no_orphan_after_the_next_writer(
+    corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long article's vectors go to Chroma in several writes; a kill after some of them
+    leaves vectors the catalog does not know, which the next writer's recovery deletes
+    (here an ingest with the article's file gone, which writes no vector itself)."""
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    assistant.ingest([corpus])
+    before = chroma_ids(assistant)
+    sentences = " ".join(f"The Elmsby levee held on day {n} of the flood." for n in range(400))
+    long = article_file(corpus, "long.txt", sentences)
+    monkeypatch.setattr("index.vectors.MAX_BATCH", 8)
+    collection = assistant.index.vectors.collection
+    real_upsert = collection.upsert
+    calls: list[int] = []
+
+    def killed_on_the_third_write(**kwargs: object) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_upsert(**kwargs)
+
+    monkeypatch.setattr(collection, "upsert", killed_on_the_third_write)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.ingest([corpus])
+    monkeypatch.undo()
+
+    reopened = Assistant(settings, embedder=HashingEmbedder())
+    assert len(chroma_ids(reopened)) == len(before) + 16  # the two writes that got through
+    assert reopened.status().articles == 1
+    long.unlink()
+    assert reopened.ingest([corpus]).recovered == 1
+    assert chroma_ids(reopened) == catalog_ids(reopened) == before
