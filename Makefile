@@ -37,14 +37,14 @@ lint: setup
 	$(BIN)/mypy
 
 # Two workers: while one waits on a server, a browser or a child process, the other
-# runs (805 tests: 424 s against about 550 s on one, 2 cores).
+# runs. A file whose tests must share one worker marks them `xdist_group`.
 test: setup browser lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # The quick loop: everything but the real model, the browser, fault and server tests.
 # CI runs them all (`make test`).
 test-fast: setup
-	$(BIN)/pytest -n 2 -m "not slow and not browser" -q
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow and not browser" -q
 
 check: test
 

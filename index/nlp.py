@@ -65,10 +65,18 @@ def _thinc_without_torch(name: str) -> Iterator[None]:
             del sys.modules["torch"]  # later imports of torch work as usual
 
 
+_LOADED: dict[tuple[str, tuple[str, ...]], Language] = {}
+
+
 def load_pipeline(name: str, *, exclude: Sequence[str] = ()) -> Language:
-    """Load a spaCy pipeline by name or path; the default falls back to its offline package."""
+    """A spaCy pipeline by name or path (the default falls back to its offline package),
+    loaded once per process: newsrag only runs pipelines, never changes them, so every
+    `Index` and `Assistant` of a process shares one (a test suite builds hundreds)."""
+    key = (name, tuple(exclude))
     with HEAVY_IMPORTS:
-        return _load_pipeline(name, exclude)
+        if key not in _LOADED:
+            _LOADED[key] = _load_pipeline(name, exclude)
+        return _LOADED[key]
 
 
 def _load_pipeline(name: str, exclude: Sequence[str]) -> Language:
@@ -104,9 +112,10 @@ class SpacyEntityRecognizer:
         with self._lock:
             if self._nlp is None:
                 logger.info("loading spaCy pipeline %s", self._settings.spacy_model)
-                self._nlp = _without_unused_encoder(
-                    load_pipeline(self._settings.spacy_model, exclude=_NOT_FOR_ENTITIES)
-                )
+                with HEAVY_IMPORTS:  # the shared pipeline is pruned once, by one thread
+                    self._nlp = _without_unused_encoder(
+                        load_pipeline(self._settings.spacy_model, exclude=_NOT_FOR_ENTITIES)
+                    )
             return self._nlp
 
     def entities(self, texts: Sequence[str]) -> list[list[EntitySpan]]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from index.chunking import Chunker
 from index.encode import ArticleChunks, _entities
 from index.nlp import EntitySpan, SpacyEntityRecognizer, load_pipeline
 from index.settings import ChunkingSettings, NlpSettings
+from rag import Assistant, Settings
 from tests.conftest import SEED_ARTICLE
 from tests.fakes import HashingEmbedder
 
@@ -89,3 +91,14 @@ def test_the_spacy_pipeline_loads_without_importing_torch() -> None:
     )
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result == {"ents": ["PERSON", "GPE"], "torch_before": False, "torch_after": True}
+
+
+def test_one_pipeline_per_process_is_shared_by_every_index_and_assistant(tmp_path: Path) -> None:
+    first = Assistant(Settings(home=tmp_path / "one"), embedder=HashingEmbedder())
+    second = Assistant(Settings(home=tmp_path / "two"), embedder=HashingEmbedder())
+    assert first.questions._pipeline() is second.questions._pipeline()
+    recognizers = [first.index.recognizer, second.index.recognizer]
+    assert all(isinstance(r, SpacyEntityRecognizer) for r in recognizers)
+    entities = [r._pipeline() for r in recognizers if isinstance(r, SpacyEntityRecognizer)]
+    assert entities[0] is entities[1] and entities[0].pipe_names == ["ner"]
+    assert "parser" in first.questions._pipeline().pipe_names  # the question's own pipeline
