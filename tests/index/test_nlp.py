@@ -14,6 +14,7 @@ from index.settings import ChunkingSettings, NlpSettings
 from rag import Assistant, Settings
 from tests.conftest import SEED_ARTICLE
 from tests.fakes import HashingEmbedder
+from tests.processes import run_python
 
 CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 
@@ -65,13 +66,6 @@ def test_the_recogniser_drops_the_shared_encoder_and_finds_the_same_entities() -
 def test_the_spacy_pipeline_loads_without_importing_torch() -> None:
     """thinc would import torch (1-2 s) for layers en_core_web_sm never uses; a process
     that needs torch later still gets it."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     script = (
         "import sys, json\n"
         "from index.nlp import load_pipeline\n"
@@ -81,15 +75,7 @@ def test_the_spacy_pipeline_loads_without_importing_torch() -> None:
         "import torch\n"
         "print(json.dumps({'ents': ents, 'torch_before': before, 'torch_after': bool(torch)}))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_python(script)
     assert result == {"ents": ["PERSON", "GPE"], "torch_before": False, "torch_after": True}
 
 

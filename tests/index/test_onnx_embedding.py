@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +13,8 @@ from index.errors import IndexMismatchError, InputError
 from index.onnx_embedding import BUNDLED_DEFAULT, OnnxEmbedder
 from index.settings import DEFAULT_MODEL, EmbeddingSettings, IndexSettings, StoreSettings
 from index.store import Index
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.conftest import SEED_ARTICLE
+from tests.processes import run_python
 
 pytestmark = pytest.mark.slow
 
@@ -129,15 +126,7 @@ def test_asking_on_onnx_never_imports_torch(onnx_cache: Path) -> None:
         "v = e.embed_query('Who leads Hezbollah?')\n"
         "print(json.dumps({'dims': int(v.shape[0]), 'torch': 'torch' in sys.modules}))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == {"dims": 384, "torch": False}
+    assert run_python(script) == {"dims": 384, "torch": False}
 
 
 def test_the_chat_install_embeds_with_the_bundled_export_and_names_the_extra_for_the_rest(
@@ -164,15 +153,7 @@ def test_the_chat_install_embeds_with_the_bundled_export_and_names_the_extra_for
         "        errors[backend] = str(error)\n"
         "print(json.dumps({'dims': int(v.shape[0]), 'errors': errors}))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={**os.environ, "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_python(script)
     assert result["dims"] == 384
     assert set(result["errors"]) == {"torch", "onnx"}
     assert all("'newsrag[torch]'" in message for message in result["errors"].values())
