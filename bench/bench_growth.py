@@ -132,7 +132,7 @@ def build(source: Source, home: Path, chunks: int, dimensions: int) -> dict[str,
                 index.catalog.put_article(
                     article, source.spans[original], source.readings[original]
                 )
-            index.keyword.commit([segment])
+            index.keyword.commit([segment.entry])
             index.catalog.bump_generation()
         t3 = time.perf_counter()
         index.keyword.maintain()

@@ -301,8 +301,10 @@ class Catalog:
     ) -> list[str]:
         """Replace an article and its chunks (inside the caller's transaction); return chunk ids.
 
-        `readings`, when given, holds one `ChunkReading` per span. A new text for a
-        stored article is recorded as a revision (`ArticleRow.updated`)."""
+        `readings`, when given, holds one `ChunkReading` per span; readings staged for
+        these chunks before (`stage_readings`) are kept, every other one of the article is
+        deleted. A new text for a stored article is recorded as a revision
+        (`ArticleRow.updated`)."""
         stored = self._db.execute(
             "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
         ).fetchone()
@@ -339,21 +341,44 @@ class Catalog:
                 for i, (cid, (s, e)) in enumerate(zip(ids, spans, strict=True))
             ],
         )
-        self._db.execute("DELETE FROM readings WHERE article_id = ?", (article.id,))
+        if readings:
+            self.stage_readings(
+                (cid, article.id, reading) for cid, reading in zip(ids, readings, strict=True)
+            )
+        self._drop_unowned_readings(article.id)
+        return ids
+
+    def stage_readings(self, rows: Iterable[tuple[str, str, ChunkReading]]) -> None:
+        """Store (chunk id, article id, reading) rows of an article version, inside the
+        caller's transaction. They stay unread until `put_article` commits chunks with
+        these ids: a long article's readings are written as they are computed, not held
+        to its end."""
         self._db.executemany(
-            "INSERT INTO readings VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO readings VALUES (?, ?, ?, ?, ?)",
             [
                 (
                     cid,
-                    article.id,
+                    article_id,
                     json.dumps(reading.sentences),
                     json.dumps([(e.start, e.end, e.label) for e in reading.entities]),
                     np.asarray(reading.vectors, dtype=np.float16).tobytes(),
                 )
-                for cid, reading in zip(ids, readings, strict=True)
+                for cid, article_id, reading in rows
             ],
         )
-        return ids
+
+    def drop_unowned_readings(self, article_id: str) -> None:
+        """Delete the readings of `article_id` that no committed chunk owns: an earlier
+        version's, or those staged by a write that was killed before its commit."""
+        with self.transaction():
+            self._drop_unowned_readings(article_id)
+
+    def _drop_unowned_readings(self, article_id: str) -> None:
+        self._db.execute(
+            "DELETE FROM readings WHERE article_id = ? "
+            "AND chunk_id NOT IN (SELECT id FROM chunks WHERE article_id = ?)",
+            (article_id, article_id),
+        )
 
     def delete_article(self, article_id: str) -> None:
         self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,))

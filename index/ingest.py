@@ -2,18 +2,23 @@
 
 Crash safety: an article version is written in this order, per batch:
 1. the intent log records (article id, new hash);
-2. its chunk vectors go to Chroma under ids that carry the hash;
+2. its chunk vectors go to Chroma under ids that carry the hash, its chunk readings
+   to the catalog under the same ids, and its keyword segment to a file;
 3. one SQLite transaction commits the article text and its chunk spans;
 4. the old version's vectors are deleted; 5. the intent is cleared.
 A kill at any step leaves the catalog on the old or the new version, and search
 results are resolved through the catalog, so the index keeps answering. The next
-ingest first replays the intent log to delete vectors that no version owns.
+ingest first replays the intent log to delete vectors and readings that no version owns.
+
+An article longer than a batch is written in parts of `BATCH_CHUNKS` chunks, step 2
+once per part and step 3 after its last: memory stays that of one batch, whatever the
+article's size.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from index.encode import ArticleChunks, BatchEncoder, EncodedBatch, LocalEncoder
 from index.errors import InputError
 from index.loaders import Skipped, find_article_files, is_url, load_articles
 from index.progress import progress_bar
+from index.segments import SegmentEntry
 from index.store import Index
 
 logger = logging.getLogger(__name__)
@@ -59,6 +65,20 @@ class _Planned:
     article: Article
     spans: list[ChunkSpan]
     replaces_version: bool
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Chunks `first` to `first + len(spans)` of a planned article: all of them, or one
+    batch-sized part of an article longer than a batch."""
+
+    item: _Planned
+    first: int
+    spans: list[ChunkSpan]
+
+    @property
+    def is_last(self) -> bool:
+        return self.first + len(self.spans) == len(self.item.spans)
 
 
 def ingest(
@@ -168,6 +188,7 @@ def _recover(index: Index) -> int:
     for article_id in pending:
         committed = versions.get(article_id)
         index.vectors.delete_article(article_id, keep_hash=committed[0] if committed else None)
+        index.catalog.drop_unowned_readings(article_id)
     index.catalog.clear_pending(pending)
     if pending:
         logger.info("cleaned up %d interrupted article writes", len(pending))
@@ -239,11 +260,20 @@ def _gone(
     )
 
 
-def _batches(planned: list[_Planned]) -> Iterable[list[_Planned]]:
-    batch: list[_Planned] = []
+def _batches(planned: list[_Planned]) -> Iterator[list[_Part]]:
+    """Whole articles, about `BATCH_CHUNKS` chunks a batch; an article longer than that
+    alone, a part of `BATCH_CHUNKS` chunks per batch."""
+    batch: list[_Part] = []
     size = 0
     for item in planned:
-        batch.append(item)
+        if len(item.spans) > BATCH_CHUNKS:
+            if batch:
+                yield batch
+                batch, size = [], 0
+            for first in range(0, len(item.spans), BATCH_CHUNKS):
+                yield [_Part(item, first, item.spans[first : first + BATCH_CHUNKS])]
+            continue
+        batch.append(_Part(item, 0, item.spans))
         size += len(item.spans)
         if size >= BATCH_CHUNKS:
             yield batch
@@ -272,24 +302,29 @@ def _write(
                 progress(report.chunks_embedded, total)
 
         batches = list(_batches(planned))
-        work = ([ArticleChunks(i.article.text, i.spans) for i in batch] for batch in batches)
+        work = ([ArticleChunks(p.item.article.text, p.spans) for p in batch] for batch in batches)
         encoded = encoder.encode(work, BATCH_CHUNKS, advance)
+        uncommitted: list[SegmentEntry] = []  # keyword segments of a long article's earlier parts
         for batch, vectors in zip(batches, encoded, strict=True):
-            _store_batch(index, batch, vectors)
+            _store_batch(index, batch, vectors, uncommitted)
 
 
-def _store_batch(index: Index, batch: list[_Planned], encoded: EncodedBatch) -> None:
+def _store_batch(
+    index: Index, batch: list[_Part], encoded: EncodedBatch, uncommitted: list[SegmentEntry]
+) -> None:
+    """Steps 1-2 for the batch's chunks; steps 3-5 for the articles it completes."""
     catalog = index.catalog
-    catalog.mark_pending((item.article.id, item.article.content_hash) for item in batch)
-    spans = [span for item in batch for span in item.spans]
-    texts = [span.text for span in spans]
-    per_chunk = iter(encoded.readings)
+    catalog.mark_pending(
+        (part.item.article.id, part.item.article.content_hash) for part in batch if part.first == 0
+    )
     ids: list[str] = []
+    owners: list[str] = []
     metadatas: list[dict[str, str | int]] = []
-    for item in batch:
-        article = item.article
-        for position, span in enumerate(item.spans):
+    for part in batch:
+        article = part.item.article
+        for position, span in enumerate(part.spans, start=part.first):
             ids.append(chunk_id(article.id, article.content_hash, position))
+            owners.append(article.id)
             metadatas.append(
                 {
                     "article_id": article.id,
@@ -299,23 +334,25 @@ def _store_batch(index: Index, batch: list[_Planned], encoded: EncodedBatch) -> 
                     "end": span.end,
                 }
             )
+    texts = [span.text for part in batch for span in part.spans]
     index.vectors.upsert(ids, encoded.vectors, metadatas, texts)
     # Saved before the catalog commit, named by it: a kill between leaves an unnamed file.
     dates = [int(meta["date_key"]) for meta in metadatas]
     segment = index.keyword.write_segment(zip(ids, texts, dates, strict=True))
+    uncommitted.append(segment.entry)
+    done = [part.item for part in batch if part.is_last]
     with catalog.transaction():
-        for item in batch:
-            catalog.put_article(
-                item.article,
-                [(s.start, s.end) for s in item.spans],
-                [next(per_chunk) for _ in item.spans],
-            )
-        index.keyword.commit([segment])
-        catalog.bump_generation()
-    for item in batch:
+        catalog.stage_readings(zip(ids, owners, encoded.readings, strict=True))
+        for item in done:
+            catalog.put_article(item.article, [(s.start, s.end) for s in item.spans])
+        if done:
+            index.keyword.commit(uncommitted)
+            uncommitted.clear()
+            catalog.bump_generation()
+    for item in done:
         if item.replaces_version:
             index.vectors.delete_article(item.article.id, keep_hash=item.article.content_hash)
-    catalog.clear_pending(item.article.id for item in batch)
+    catalog.clear_pending(item.article.id for item in done)
 
 
 def _remove(index: Index, article_ids: list[str], *, forget: bool = False) -> None:

@@ -31,6 +31,7 @@ from index.progress import progress_bar
 from index.segments import (
     SUFFIX,
     Segment,
+    SegmentEntry,
     build_segment,
     load_segment,
     merge_segments,
@@ -124,7 +125,7 @@ class KeywordIndex:
 
     >>> segment = keyword.write_segment([(chunk_id, text, date_key)])  # doctest: +SKIP
     >>> with catalog.transaction():  # doctest: +SKIP
-    ...     catalog.put_article(...); keyword.commit([segment])
+    ...     catalog.put_article(...); keyword.commit([segment.entry])
     """
 
     def __init__(
@@ -157,11 +158,12 @@ class KeywordIndex:
         terms = self.analyzer.terms_many([text for _, text, _ in rows])
         return build_segment(_new_name(), [r[0] for r in rows], terms, [r[2] for r in rows])
 
-    def commit(self, added: Sequence[Segment], replaced: Sequence[str] = ()) -> None:
-        """Inside the caller's catalog transaction: search `added` from its commit on, in
-        place of the segments named `replaced` (a contiguous run), or after the others."""
+    def commit(self, added: Sequence[SegmentEntry], replaced: Sequence[str] = ()) -> None:
+        """Inside the caller's catalog transaction: search the saved segments `added` from
+        its commit on, in place of the segments named `replaced` (a contiguous run), or
+        after the others."""
         manifest = self._manifest()
-        entries = [{"name": s.name, "chunks": len(s)} for s in added]
+        entries = [{"name": s.name, "chunks": s.chunks} for s in added]
         names = [entry["name"] for entry in manifest]
         if replaced:
             at = names.index(replaced[0])
@@ -242,7 +244,7 @@ class KeywordIndex:
         merged = merge_segments(_new_name(), parts, keep)
         save_segment(merged, self._folder)
         with self._catalog.transaction():
-            self.commit([merged], replaced=names)
+            self.commit([merged.entry], replaced=names)
             self._catalog.bump_generation()
         logger.info("merged %d keyword segments into one of %d chunks", len(names), len(merged))
         return True

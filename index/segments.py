@@ -25,6 +25,14 @@ SUFFIX = ".npz"
 
 
 @dataclass(frozen=True)
+class SegmentEntry:
+    """What the manifest records of a saved segment: its file's name and chunk count."""
+
+    name: str
+    chunks: int
+
+
+@dataclass(frozen=True)
 class Segment:
     """Chunks `ids` (with their article date keys and analysed lengths) and, per term of
     the sorted `terms`, the postings `docs[indptr[t]:indptr[t+1]]` with frequencies `tfs`."""
@@ -40,6 +48,10 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def entry(self) -> SegmentEntry:
+        return SegmentEntry(self.name, len(self.ids))
 
     def column(self, term: str) -> int:
         """The term's column, or -1 if no chunk of the segment holds it."""

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import index.encode
 from rag import Assistant, IndexMismatchError, InputError, Settings
 from tests.fakes import HashingEmbedder
 
@@ -256,3 +258,101 @@ def test_a_long_article_killed_between_its_vector_writes_leaves_no_orphan_after_
     long.unlink()
     assert reopened.ingest([corpus]).recovered == 1
     assert chroma_ids(reopened) == catalog_ids(reopened) == before
+
+
+def long_article_settings(tmp_path: Path, name: str) -> Settings:
+    return Settings(home=tmp_path / name, chunking={"chunk_tokens": 32, "overlap_tokens": 8})
+
+
+def stored_index(assistant: Assistant) -> dict[str, tuple[object, ...]]:
+    """chunk id -> (span, chunk vector, sentences, entities, sentence vectors)."""
+    got = assistant.index.vectors.collection.get(include=["embeddings", "metadatas"])
+    readings = assistant.index.catalog.readings(got["ids"])
+    return {
+        cid: (
+            (meta["start"], meta["end"]),
+            tuple(vector.round(6)),
+            readings[cid].sentences,
+            readings[cid].entities,
+            readings[cid].vectors.round(3).tobytes(),
+        )
+        for cid, vector, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
+    }
+
+
+def test_an_article_longer_than_a_batch_is_encoded_in_parts_and_committed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays that of one batch: no encode call sees more than `BATCH_CHUNKS` of
+    the article's chunks, and the article is committed once, after its last part, with the
+    same chunks, vectors and readings as an ingest that took it in one batch."""
+    folder = tmp_path / "one"
+    folder.mkdir()
+    story = " ".join(f"Mayor Ada Park opened bridge {n} in Elmsby on Monday." for n in range(60))
+    article_file(folder, "long.txt", story)
+    whole = Assistant(long_article_settings(tmp_path, "whole"), embedder=HashingEmbedder())
+    whole.ingest([folder])
+
+    monkeypatch.setattr("index.ingest.BATCH_CHUNKS", 4)
+    parted = Assistant(long_article_settings(tmp_path, "parted"), embedder=HashingEmbedder())
+    encoded: list[int] = []  # chunks per encoded batch
+    encode_batch = index.encode.encode_batch
+
+    def counted(embedder: Any, recognizer: Any, batch: Any, *rest: Any) -> Any:
+        encoded.append(sum(len(item.spans) for item in batch))
+        return encode_batch(embedder, recognizer, batch, *rest)
+
+    monkeypatch.setattr(index.encode, "encode_batch", counted)
+    commits: list[str] = []
+    put_article = parted.index.catalog.put_article
+
+    def recorded(article: Any, *rest: Any) -> Any:
+        commits.append(article.id)
+        return put_article(article, *rest)
+
+    monkeypatch.setattr(parted.index.catalog, "put_article", recorded)
+    report = parted.ingest([folder])
+
+    assert report.chunks_embedded > 12
+    assert max(encoded) == 4 and sum(encoded) == report.chunks_embedded
+    assert commits == report.added
+    assert stored_index(parted) == stored_index(whole)
+    assert parted.ask("Who opened bridge 42?").citations
+
+
+def test_a_long_article_killed_between_its_parts_leaves_no_reading_or_vector_after_recovery(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part's vectors and readings are stored before the article's commit; a kill
+    after two parts leaves them unowned, and the next writer's recovery deletes both."""
+    settings = long_article_settings(tmp_path, "home")
+    assistant = Assistant(settings, embedder=HashingEmbedder())
+    assistant.ingest([corpus])
+    before = chroma_ids(assistant)
+    story = " ".join(f"The Elmsby levee held on day {n} of the flood." for n in range(60))
+    long = article_file(corpus, "long.txt", story)
+    monkeypatch.setattr("index.ingest.BATCH_CHUNKS", 4)
+    keyword = assistant.index.keyword
+    write_segment = keyword.write_segment
+    parts: list[int] = []
+
+    def killed_on_the_third_part(rows: object) -> object:
+        parts.append(1)
+        if len(parts) == 3:
+            raise KeyboardInterrupt
+        return write_segment(rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(keyword, "write_segment", killed_on_the_third_part)
+    with pytest.raises(KeyboardInterrupt):
+        assistant.ingest([corpus])
+    monkeypatch.undo()
+
+    reopened = Assistant(settings, embedder=HashingEmbedder())
+    staged = sorted(set(chroma_ids(reopened)) - set(before))
+    assert len(staged) == 12  # three parts' vectors; the third part's segment was not
+    assert len(reopened.index.catalog.readings(staged)) == 8  # two parts' readings
+    assert reopened.status().articles == 1
+    long.unlink()
+    assert reopened.ingest([corpus]).recovered == 1
+    assert chroma_ids(reopened) == catalog_ids(reopened) == before
+    assert reopened.index.catalog.readings(staged) == {}

@@ -62,7 +62,7 @@ class Keywords:
             for article in articles:
                 spans = spans_of[article.id]
                 self.catalog.put_article(article, spans, [NO_READING] * len(spans))
-            self.index.commit([segment])
+            self.index.commit([segment.entry])
             self.catalog.bump_generation()
         self.index.maintain()
         self.index.reload()
