@@ -5,6 +5,8 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
+# Python writes the .pyc files of what it imports (see `--no-compile` below).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup setup-run browser run test test-fast check lint bench train-reader fit-reader screenshots
 
@@ -15,10 +17,12 @@ $(VENV)/.installed-run: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The extras are not byte-compiled at install (`--no-compile`): of their 27,000 modules
+# (torch, transformers, ray, ...) the tests import a few, compiled on first import.
 $(VENV)/.installed: $(VENV)/.installed-run
 	# The local CPU wheel first: a bare `torch` requirement would pull CUDA packages.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[torch,dev,eval,llm,ollama,baselines,cluster]'
+	$(BIN)/pip install --quiet --no-compile torch==2.13.0
+	$(BIN)/pip install --quiet --no-compile -e '.[torch,dev,eval,llm,ollama,baselines,cluster]'
 	touch $@
 
 setup-run: $(VENV)/.installed-run
