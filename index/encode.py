@@ -27,10 +27,12 @@ Advance = Callable[[int], None]  # told how many more chunks are encoded
 
 @dataclass(frozen=True)
 class ArticleChunks:
-    """What the encode step reads of an article: its text and its chunks."""
+    """What the encode step reads of an article: its chunks, and its text from `offset`
+    on (a part of a long article carries only the stretch its chunks cover)."""
 
     text: str
     spans: Sequence[ChunkSpan]
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def _entities(
         for start, end in zip(starts, ends, strict=True):
             if end > start:
                 pieces.append((number, start))
-                texts.append(item.text[start:end])
+                texts.append(item.text[start - item.offset : end - item.offset])
     found: list[list[EntitySpan]] = [[] for _ in batch]
     for (number, offset), entities in zip(pieces, recognizer.entities(texts), strict=True):
         found[number].extend(

@@ -302,11 +302,21 @@ def _write(
                 progress(report.chunks_embedded, total)
 
         batches = list(_batches(planned))
-        work = ([ArticleChunks(p.item.article.text, p.spans) for p in batch] for batch in batches)
+        work = ([_work(part) for part in batch] for batch in batches)
         encoded = encoder.encode(work, BATCH_CHUNKS, advance)
         uncommitted: list[SegmentEntry] = []  # keyword segments of a long article's earlier parts
         for batch, vectors in zip(batches, encoded, strict=True):
             _store_batch(index, batch, vectors, uncommitted)
+
+
+def _work(part: _Part) -> ArticleChunks:
+    """What the encoder reads of `part`: a long article's part carries only its own stretch
+    of the text (a Ray ingest ships each batch to a worker)."""
+    text = part.item.article.text
+    if len(part.spans) == len(part.item.spans) or not part.spans:
+        return ArticleChunks(text, part.spans)
+    start = part.spans[0].start
+    return ArticleChunks(text[start : part.spans[-1].end], part.spans, start)
 
 
 def _store_batch(

@@ -284,8 +284,9 @@ def test_an_article_longer_than_a_batch_is_encoded_in_parts_and_committed_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Memory stays that of one batch: no encode call sees more than `BATCH_CHUNKS` of
-    the article's chunks, and the article is committed once, after its last part, with the
-    same chunks, vectors and readings as an ingest that took it in one batch."""
+    the article's chunks or much more than their text, and the article is committed
+    once, after its last part, with the same chunks, vectors and readings as an ingest
+    that took it in one batch."""
     folder = tmp_path / "one"
     folder.mkdir()
     story = " ".join(f"Mayor Ada Park opened bridge {n} in Elmsby on Monday." for n in range(60))
@@ -296,10 +297,12 @@ def test_an_article_longer_than_a_batch_is_encoded_in_parts_and_committed_once(
     monkeypatch.setattr("index.ingest.BATCH_CHUNKS", 4)
     parted = Assistant(long_article_settings(tmp_path, "parted"), embedder=HashingEmbedder())
     encoded: list[int] = []  # chunks per encoded batch
+    shipped: list[int] = []  # characters of text per encoded batch
     encode_batch = index.encode.encode_batch
 
     def counted(embedder: Any, recognizer: Any, batch: Any, *rest: Any) -> Any:
         encoded.append(sum(len(item.spans) for item in batch))
+        shipped.append(sum(len(item.text) for item in batch))
         return encode_batch(embedder, recognizer, batch, *rest)
 
     monkeypatch.setattr(index.encode, "encode_batch", counted)
@@ -315,6 +318,7 @@ def test_an_article_longer_than_a_batch_is_encoded_in_parts_and_committed_once(
 
     assert report.chunks_embedded > 12
     assert max(encoded) == 4 and sum(encoded) == report.chunks_embedded
+    assert max(shipped) < len(story) / 4  # a part carries its own stretch of the text
     assert commits == report.added
     assert stored_index(parted) == stored_index(whole)
     assert parted.ask("Who opened bridge 42?").citations
