@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import index.articles
 import index.encode
 from rag import Assistant, IndexMismatchError, InputError, Settings
 from tests.fakes import HashingEmbedder
@@ -360,3 +361,27 @@ def test_a_long_article_killed_between_its_parts_leaves_no_reading_or_vector_aft
     assert reopened.ingest([corpus]).recovered == 1
     assert chroma_ids(reopened) == catalog_ids(reopened) == before
     assert reopened.index.catalog.readings(staged) == {}
+
+
+def test_an_article_is_hashed_once_however_many_chunks_carry_its_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chunk id and chunk metadata carries the article's hash: hashing the text for
+    each made one article's ingest time grow with its size squared."""
+    folder = tmp_path / "one"
+    folder.mkdir()
+    story = " ".join(f"The Elmsby levee held on day {n} of the flood." for n in range(60))
+    article_file(folder, "long.txt", story)
+    hashed: list[str] = []
+    content_hash = index.articles.content_hash
+
+    def counted(text: str) -> str:
+        hashed.append(text)
+        return content_hash(text)
+
+    monkeypatch.setattr(index.articles, "content_hash", counted)
+    report = Assistant(long_article_settings(tmp_path, "home"), embedder=HashingEmbedder()).ingest(
+        [folder]
+    )
+    assert report.chunks_embedded > 12
+    assert len([text for text in hashed if story in text]) == 1
