@@ -119,8 +119,8 @@ def sketch(text: str, settings: DedupSettings) -> np.ndarray:
         permutations=_permutations(settings.num_perm),
     )
     # In slices: one call hashes its shingles into a (shingles x num_perm) uint64 array,
-    # 174 MB for a 1 MB article read at once. The shingles are made as they are hashed
-    # (as a set, they took 28 MB per MB of text).
+    # 174 MB for a 1 MB article read at once. The shingles are made as they are hashed,
+    # never held all at once.
     runs = shingles(text, settings.shingle_words)
     while piece := list(itertools.islice(runs, SKETCH_SLICE)):
         minhash.update_batch(piece)
