@@ -39,6 +39,7 @@ from index.settings import DedupSettings
 logger = logging.getLogger(__name__)
 
 _WORDS = re.compile(r"\w+")
+LOWER_SLICE = 1 << 20  # characters lower-cased at once
 SKETCH_SLICE = 4096  # shingles hashed per call: 4 MB of work arrays at 128 permutations
 _PARAMS = "dedup_params"  # catalog meta: the settings the stored sketches were made with
 _SEED = 1
@@ -100,12 +101,26 @@ def shingles(text: str, words: int) -> Iterator[bytes]:
     at a time; a text of fewer words is one run. A run that recurs comes again: MinHash
     keeps each permutation's minimum, so a repeat changes nothing."""
     run: deque[str] = deque(maxlen=words)
-    for match in _WORDS.finditer(text.lower()):
-        run.append(match.group())
-        if len(run) == words:
-            yield " ".join(run).encode("utf-8")
+    for piece in _lowered(text):
+        for match in _WORDS.finditer(piece):
+            run.append(match.group())
+            if len(run) == words:
+                yield " ".join(run).encode("utf-8")
     if len(run) < words:
         yield " ".join(run).encode("utf-8")
+
+
+def _lowered(text: str) -> Iterator[str]:
+    """`text.lower()` in pieces of about `LOWER_SLICE` characters, each ending after a
+    space, so that no word is cut and every letter keeps its context (a final sigma). At
+    once, `str.lower` takes 16 bytes of work memory per character of a text with emoji:
+    480 MB for a 30 MB article."""
+    start = 0
+    while start < len(text):
+        end = text.find(" ", start + LOWER_SLICE)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end].lower()
+        start = end
 
 
 def sketch(text: str, settings: DedupSettings) -> np.ndarray:

@@ -37,7 +37,14 @@ class EmbeddingSettings(BaseModel):
         "realtimeqa-dev int8 kept hit@5 within a point of fp32 (0.795 against 0.800) "
         "and encodes several times faster (bench/results/encoders.json).",
     )
-    batch_size: int = Field(32, ge=1, le=1024, description="Texts per encode() call.")
+    batch_size: int = Field(
+        8,
+        ge=1,
+        le=1024,
+        description="Texts per encode() call. Memory grows with it: ONNX Runtime keeps "
+        "the largest call's work memory (a 256-chunk slice: 1.18 GB resident at 32, 0.44 GB "
+        "at 8), and 8 encoded as fast as 32 (bench/results/encode_batch.json).",
+    )
     threads: int | None = Field(
         None,
         ge=1,

@@ -221,3 +221,17 @@ def test_a_long_article_is_sketched_in_bounded_slices_to_the_same_signature(
     calls.clear()
     monkeypatch.setattr(dedup, "SKETCH_SLICE", 10**9)  # every shingle in one call
     assert (sketch(text, settings) == signature).all() and len(calls) == 1
+
+
+def test_a_long_text_is_lower_cased_in_pieces_to_the_same_shingles(
+    monkeypatch: MonkeyPatch,
+) -> None:
+    # A final sigma (ΟΔΟΣ -> οδος) depends on the next letter, and İ lowers to two
+    # characters: pieces cut after a space give what one lower() of the text gives.
+    text = "ΟΔΟΣ ΣΟΦΟΣ İstanbul 🙂 Mixed CASE words " * 40
+    whole = list(shingles(text, 5))
+    monkeypatch.setattr(dedup, "LOWER_SLICE", 16)
+    pieces = list(dedup._lowered(text))
+    assert len(pieces) > 40 and max(map(len, pieces)) <= 16 + len("İstanbul ") + 1
+    assert "".join(pieces) == text.lower()
+    assert list(shingles(text, 5)) == whole
