@@ -113,8 +113,8 @@ class IngestSettings(BaseModel):
         ge=1,
         description="Largest article ingested, in bytes (a .txt/.md file, or the UTF-8 "
         "text of one .jsonl article); a larger one is skipped and reported, not read into "
-        "memory. A 30 MB article (cap raised) took 20 min and 2.5 GB, against 18 min and "
-        "1.5 GB as 100 articles (bench/results/large_article_30mb.json).",
+        "memory. A 30 MB article (cap raised) took 16 min and 1.5 GB, against 17 min and "
+        "1.3 GB as 100 articles (bench/results/large_article_30mb.json).",
     )
     fetch_timeout_s: float = Field(
         10.0, gt=0, le=600, description="`rag ingest URL`: seconds to wait for one response."
