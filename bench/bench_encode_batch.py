@@ -18,6 +18,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -64,13 +65,17 @@ def _rss_mb() -> float:
 def run_one(corpus: Path, chunks: int, batch_size: int, backend: str) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", "--corpus", str(corpus)]
     command += ["--chunks", str(chunks), "--sizes", str(batch_size), "--backend", backend]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    out = (process.stdout.read() if process.stdout else b"").decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = (process.stderr.read() if process.stderr else b"").decode()
-        raise SystemExit(f"batch size {batch_size} failed: {err[-2000:]}")
-    figures = json.loads(out.strip().splitlines()[-1])
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        # Files, not pipes: a child that writes more than a pipe holds would block.
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise SystemExit(f"batch size {batch_size} failed: {err.read().decode()[-2000:]}")
+        lines = out.read().decode().strip().splitlines()
+    figures = json.loads(lines[-1])
     figures["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
     return figures
 

@@ -62,7 +62,10 @@ def index_key(corpus: Path, settings: Settings, kind: str = "newsrag") -> str:
     """Folder name of the cached index: the corpus digest plus what shapes the index."""
     shaping: dict[str, object] = {
         "kind": kind,
-        "embedding": settings.embedding.model_dump(mode="json", exclude={"device"}),
+        # Not where or how fast the model runs, nor where its export is kept.
+        "embedding": settings.embedding.model_dump(
+            mode="json", exclude={"device", "threads", "onnx_cache"}
+        ),
         "chunking": settings.chunking.model_dump(mode="json"),
     }
     if kind == "newsrag":  # the textbook baseline chunks with llama-index, not our code

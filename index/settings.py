@@ -44,7 +44,9 @@ class EmbeddingSettings(BaseModel):
         description="Texts per encode() call. Memory grows with it, since ONNX Runtime "
         "keeps the largest call's work memory: encoding 2,560 news chunks peaked at 809 MB "
         "resident at 32 and 508 MB at 8 (332 MB with the model loaded), and 8 was as fast "
-        "(41-45 s against 47-56 s; bench/results/encode_batch.json).",
+        "(41-45 s against 47-56 s; bench/results/encode_batch.json). With onnx-int8 a "
+        "chunk's vector depends on the texts encoded beside it (cosine 0.995 between 8 and "
+        "32): an index grown with another value mixes slightly different vectors.",
     )
     threads: int | None = Field(
         None,

@@ -227,11 +227,16 @@ def test_a_long_text_is_lower_cased_in_pieces_to_the_same_shingles(
     monkeypatch: MonkeyPatch,
 ) -> None:
     # A final sigma (ΟΔΟΣ -> οδος) depends on the next letter, and İ lowers to two
-    # characters: pieces cut after a space give what one lower() of the text gives.
-    text = "ΟΔΟΣ ΣΟΦΟΣ İstanbul 🙂 Mixed CASE words " * 40
-    whole = list(shingles(text, 5))
+    # characters: pieces cut after whitespace give what one lower() of the text gives.
+    text = "ΟΔΟΣ ΣΟΦΟΣ\tİstanbul 🙂 Mixed\u00a0CASE\nwords " * 40 + "Τέλος ΤΈΛΟΣ"
+    expected = [m.group() for m in dedup._WORDS.finditer(text.lower())]
+    expected_shingles = [" ".join(expected[i : i + 5]).encode() for i in range(len(expected) - 4)]
     monkeypatch.setattr(dedup, "LOWER_SLICE", 16)
     pieces = list(dedup._lowered(text))
-    assert len(pieces) > 40 and max(map(len, pieces)) <= 16 + len("İstanbul ") + 1
+    # A piece runs to the first whitespace after 16 characters: at most the longest word
+    # ("istanbul", 9 characters once İ is lowered) and the whitespace after it more.
+    assert len(pieces) > 40 and max(map(len, pieces)) <= 16 + len("İstanbul".lower()) + 1
     assert "".join(pieces) == text.lower()
-    assert list(shingles(text, 5)) == whole
+    assert list(shingles(text, 5)) == expected_shingles
+    for edge in ("", " ", "NOSPACESATALLINTHISLONGTEXTΣ", "ends with a space ΣΟΦΟΣ "):
+        assert "".join(dedup._lowered(edge)) == edge.lower()
