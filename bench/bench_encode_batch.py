@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.memory import rss_mb
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SLICE = 256  # chunks per embed_chunks call, as index.ingest.BATCH_CHUNKS
@@ -30,36 +32,21 @@ SLICE = 256  # chunks per embed_chunks call, as index.ingest.BATCH_CHUNKS
 
 def child(corpus: Path, chunks: int, batch_size: int, backend: str) -> None:
     """Encode in this process and print its figures as one JSON line."""
-    from index.chunking import Chunker
+    from bench.bench_encoders import chunk_texts
     from index.embedding import build_embedder
-    from index.settings import ChunkingSettings, EmbeddingSettings
+    from index.settings import EmbeddingSettings
 
     embedder = build_embedder(EmbeddingSettings(backend=backend, batch_size=batch_size))
-    chunker = Chunker(ChunkingSettings(), embedder.token_offsets, embedder.max_tokens)
-    texts: list[str] = []
-    sentences: list[list[tuple[int, int]]] = []
-    with corpus.open(encoding="utf-8") as lines:
-        for line in lines:
-            for span in chunker.split(json.loads(line)["text"]):
-                texts.append(span.text)
-                sentences.append([(s - span.start, e - span.start) for s, e in span.sentences])
-            if len(texts) >= chunks:
-                break
-    texts, sentences = texts[:chunks], sentences[:chunks]
+    cut = chunk_texts(corpus, sys.maxsize, embedder, max_chunks=chunks)
+    texts = [text for text, _ in cut]
+    sentences = [spans for _, spans in cut]
     embedder.embed_chunks(texts[:2], sentences[:2])  # loads the model
-    loaded = _rss_mb()
+    loaded = rss_mb()["rss_mb"]
     started = time.perf_counter()
     for first in range(0, len(texts), SLICE):
         embedder.embed_chunks(texts[first : first + SLICE], sentences[first : first + SLICE])
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "loaded_rss_mb": loaded, "chunks": len(texts)}))
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def run_one(corpus: Path, chunks: int, batch_size: int, backend: str) -> dict[str, Any]:

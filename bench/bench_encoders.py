@@ -16,6 +16,7 @@ Writes bench/results/encoders.json. Retrieval quality per backend is `rag eval`'
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -45,15 +46,21 @@ def percentile(values: list[float], q: float) -> float:
 Chunks = list[tuple[str, list[tuple[int, int]]]]
 
 
-def chunk_texts(corpus: Path, articles: int, embedder: Embedder) -> Chunks:
-    """(text, sentence spans in it) of each chunk, as ingest cuts them."""
+def chunk_texts(
+    corpus: Path, articles: int, embedder: Embedder, max_chunks: int | None = None
+) -> Chunks:
+    """(text, sentence spans in it) of each chunk, as ingest cuts them, of the first
+    `articles` articles; at most `max_chunks` chunks."""
     chunker = Chunker(ChunkingSettings(), embedder.token_offsets, embedder.max_tokens)
     chunks: Chunks = []
-    for line in corpus.read_text(encoding="utf-8").splitlines()[:articles]:
-        for span in chunker.split(json.loads(line)["text"]):
-            local = [(s - span.start, e - span.start) for s, e in span.sentences]
-            chunks.append((span.text, local))
-    return chunks
+    with corpus.open(encoding="utf-8") as lines:
+        for line in itertools.islice(lines, articles):
+            for span in chunker.split(json.loads(line)["text"]):
+                local = [(s - span.start, e - span.start) for s, e in span.sentences]
+                chunks.append((span.text, local))
+            if max_chunks is not None and len(chunks) >= max_chunks:
+                break
+    return chunks[:max_chunks]
 
 
 def measure(

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from bench.bench_core import timed_asks
+from bench.memory import rss_mb
 from index.articles import Article
 from index.catalog import Catalog, ChunkReading, chunk_id
 from rag import Assistant, Settings
@@ -159,15 +160,6 @@ def build(source: Source, home: Path, chunks: int, dimensions: int) -> dict[str,
         "build_s": round(time.perf_counter() - started, 1),
         **{k: round(v, 1) for k, v in timings.items()},
     }
-
-
-def rss_mb() -> dict[str, float]:
-    status = Path("/proc/self/status").read_text()
-    found = {}
-    for key in ("VmRSS", "VmHWM"):
-        kb = re.search(rf"{key}:\s+(\d+) kB", status)
-        found[key] = round(int(kb.group(1)) / 1024, 1) if kb else -1.0
-    return {"rss_mb": found["VmRSS"], "peak_rss_mb": found["VmHWM"]}
 
 
 def percentile(values: list[float], q: float) -> float:
